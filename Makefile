@@ -1,0 +1,120 @@
+# isorules: see README.md. `make demo` audits the samples, `make check` runs
+# every test; both install missing dependencies first (`make deps`).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+VERSION := $(shell sed -n 's/^\#define ISORULES_VERSION "\(.*\)"/\1/p' core/include/isorules.h)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+PKGS := lua5.4 yaml-0.1 libutf8proc
+
+B := build
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Icore -Icore/include -I$(B)
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CFLAGS ?= -O2 -g
+LIB_CFLAGS := -fPIC -fvisibility=hidden -DISORULES_BUILDING
+
+LIB_SRC := core/pos.c core/load.c core/util.c core/model.c core/sandbox.c core/rules.c \
+           core/engine.c core/audit.c core/report.c
+RULES := $(sort $(wildcard rules/*.lua))
+HDRS := $(wildcard core/*.h) core/include/isorules.h
+
+# the sanitized build that `make check` tests, warnings as errors
+C := $(B)/check
+CHECK_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Werror
+TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+
+.PHONY: all deps check test demo install uninstall clean bench fuzz
+
+all: $(B)/isorules $(B)/libisorules.a $(B)/libisorules.so
+
+deps:
+	@sh scripts/deps.sh
+
+$(B)/embed: scripts/embed.c
+	@mkdir -p $(B)
+	$(CC) -O1 -o $@ $<
+
+$(B)/builtin_rules.c: $(B)/embed $(RULES)
+	$(B)/embed $@ $(RULES)
+
+$(B)/obj/%.o: core/%.c $(HDRS)
+	@mkdir -p $(B)/obj
+	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/obj/builtin_rules.o: $(B)/builtin_rules.c $(HDRS)
+	@mkdir -p $(B)/obj
+	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(LIB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+LIB_OBJ := $(patsubst core/%.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/builtin_rules.o
+
+$(B)/libisorules.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libisorules.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libisorules.so.$(MAJOR) $(LDFLAGS) -o $(B)/libisorules.so.$(VERSION) $^ $(DEP_LIBS)
+	ln -sf libisorules.so.$(VERSION) $(B)/libisorules.so.$(MAJOR)
+	ln -sf libisorules.so.$(VERSION) $@
+
+$(B)/isorules: core/cli.c $(B)/libisorules.a
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ core/cli.c $(B)/libisorules.a $(DEP_LIBS)
+
+# ---- tests ----
+
+$(C)/obj/%.o: core/%.c $(HDRS)
+	@mkdir -p $(C)/obj
+	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(C)/obj/builtin_rules.o: $(B)/builtin_rules.c $(HDRS)
+	@mkdir -p $(C)/obj
+	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+CHECK_OBJ := $(patsubst core/%.c,$(C)/obj/%.o,$(LIB_SRC)) $(C)/obj/builtin_rules.o
+
+$(C)/isorules: core/cli.c $(CHECK_OBJ)
+	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(C)/test_%: tests/test_%.c tests/helpers.h $(CHECK_OBJ)
+	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -Itests \
+	  -o $@ $< $(CHECK_OBJ) $(DEP_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(C)/isorules $(addprefix $(C)/,$(TESTS))
+	@sh tests/run.sh $(C) $(TESTS)
+
+test: check
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@echo "+ build/isorules audit --as-of 2021-12-31 samples/"
+	@$(B)/isorules audit --as-of 2021-12-31 --no-progress samples/ || [ $$? -eq 1 ]
+
+bench:
+	@echo "make bench: the benchmark suite comes with the performance issue; nothing to measure yet."
+
+fuzz:
+	@echo "make fuzz: the fuzz harnesses come with the hardening issue; nothing to run yet."
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib \
+	  $(DESTDIR)$(PREFIX)/share/isorules/rules
+	install -m 755 $(B)/isorules $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 core/include/isorules.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libisorules.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libisorules.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libisorules.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libisorules.so.$(MAJOR)
+	ln -sf libisorules.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libisorules.so
+	install -m 644 $(RULES) $(DESTDIR)$(PREFIX)/share/isorules/rules/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/isorules $(DESTDIR)$(PREFIX)/include/isorules.h \
+	  $(DESTDIR)$(PREFIX)/lib/libisorules.a $(DESTDIR)$(PREFIX)/lib/libisorules.so* 
+	rm -rf $(DESTDIR)$(PREFIX)/share/isorules
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,811 @@
+/* audit.c: a run of the engine (ENGINE.md "Streaming").
+ *
+ * Every input file is taken in byte order of its path, then:
+ *  1. the leading register documents (legal, catalog, plan) of every file are
+ *     loaded; a file that starts with an agency costs a few parser events;
+ *  2. plan rules run;
+ *  3. file by file, one agency at a time is loaded, checked, audited and
+ *     freed; what stays is the agency index and what model rules' keep
+ *     functions return;
+ *  4. model rules run over the index (the final pass).
+ * A file's findings are held until the file is done, then sorted and handed
+ * out, so the report does not depend on the order inputs were given in. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <lauxlib.h>
+
+#include "engine.h"
+#include "load.h"
+
+#define RUN "isorules.run" /* this run's tables, made anew by run_reset */
+#define KEEP_MAX_DEPTH 32
+
+/* ---- protected calls ---- */
+
+typedef int (*step_fn)(isorules_engine *e, void *ud);
+typedef struct step {
+    isorules_engine *e;
+    step_fn fn;
+    void *ud;
+    int rc;
+} step;
+
+static int l_step(lua_State *L)
+{
+    step *s = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    s->rc = s->fn(s->e, s->ud);
+    return 0;
+}
+
+/* Runs fn with Lua errors (out of memory) caught; returns its result, or
+ * ISORULES_NOMEM. */
+static int protect(isorules_engine *e, step_fn fn, void *ud)
+{
+    lua_State *L = e->L;
+    int top = lua_gettop(L);
+    step s = {e, fn, ud, ISORULES_OK};
+    lua_pushcfunction(L, l_step);
+    lua_pushlightuserdata(L, &s);
+    int st = lua_pcall(L, 1, 0, 0);
+    lua_settop(L, top);
+    if (st != LUA_OK) {
+        ir_fail(e, ISORULES_NOMEM, "out of memory");
+        return ISORULES_NOMEM;
+    }
+    return s.rc;
+}
+
+/* Pushes RUN[name]. stack: +1 */
+static int run_field(lua_State *L, const char *name)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, RUN);
+    int t = lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+    return t;
+}
+
+/* Appends the value on top to the list RUN[name]. stack: -1 */
+static void run_append(lua_State *L, const char *name)
+{
+    run_field(L, name);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+}
+
+static int run_reset(isorules_engine *e, void *ud)
+{
+    (void)ud;
+    lua_State *L = e->L;
+    static const char *const tables[] = {"legal", "catalog", "plan", "keepalive", "agency_ids",
+                                         "kept", "catalogs_by_province", NULL};
+    lua_newtable(L);
+    for (int i = 0; tables[i]; i++) {
+        lua_newtable(L);
+        lua_setfield(L, -2, tables[i]);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, RUN);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "isorules.legal_ids");
+    ir_ctx_push(L);
+    lua_pushstring(L, e->as_of);
+    lua_setfield(L, -2, "as_of");
+    static const char *const data[] = {"legal", "catalog", "catalogs", "plans", "index", "kept", NULL};
+    for (int i = 0; data[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, data[i]);
+    }
+    lua_pop(L, 1);
+    return ISORULES_OK;
+}
+
+static int run_drop(isorules_engine *e, void *ud)
+{
+    (void)ud;
+    lua_pushnil(e->L);
+    lua_setfield(e->L, LUA_REGISTRYINDEX, RUN);
+    run_reset(e, NULL);
+    lua_pushnil(e->L);
+    lua_setfield(e->L, LUA_REGISTRYINDEX, RUN);
+    lua_gc(e->L, LUA_GCCOLLECT);
+    return ISORULES_OK;
+}
+
+/* ---- reading a file ---- */
+
+typedef struct source {
+    FILE *fp;
+    ir_loader ld;
+    uint32_t file;
+    int phase;
+} source;
+
+static void input_error(isorules_engine *e, uint32_t file, int line, int col, const char *msg)
+{
+    ir_error_emit(e, NULL, ir_file_name(e, file), line, col, NULL, 0, 0, msg);
+}
+
+/* Opens file for reading, checking its size. Returns 0, or -1 after an
+ * errors entry. */
+static int source_open(isorules_engine *e, source *s, uint32_t file, int phase)
+{
+    ir_file *f = &e->files[file];
+    ir_load_limits lim = {e->limits[LIM_DEPTH], e->limits[LIM_SCALAR], e->limits[LIM_DOCUMENTS],
+                          e->limits[LIM_NODES]};
+    long long max = e->limits[LIM_FILE_SIZE];
+    char msg[128];
+    memset(s, 0, sizeof *s);
+    s->file = file;
+    s->phase = phase;
+    ir_loader_init(&s->ld, &lim);
+    if (f->buffer) {
+        if (max && (long long)f->buffer->len > max) {
+            snprintf(msg, sizeof msg, "larger than %lld bytes (limit file-size)", max);
+            input_error(e, file, 0, 0, msg);
+            return -1;
+        }
+        ir_loader_buffer(&s->ld, f->buffer->data, f->buffer->len);
+        return 0;
+    }
+    s->fp = fopen(f->name, "rb");
+    struct stat st;
+    if (!s->fp || fstat(fileno(s->fp), &st) != 0) {
+        input_error(e, file, 0, 0, strerror(errno));
+        if (s->fp)
+            fclose(s->fp);
+        s->fp = NULL;
+        return -1;
+    }
+    if (max && st.st_size > max) {
+        snprintf(msg, sizeof msg, "larger than %lld bytes (limit file-size)", max);
+        input_error(e, file, 0, 0, msg);
+        fclose(s->fp);
+        s->fp = NULL;
+        return -1;
+    }
+    ir_loader_file(&s->ld, s->fp);
+    return 0;
+}
+
+static void source_close(source *s)
+{
+    ir_loader_done(&s->ld);
+    if (s->fp)
+        fclose(s->fp);
+    s->fp = NULL;
+}
+
+static void load_error(isorules_engine *e, source *s)
+{
+    input_error(e, s->file, s->ld.err_line, s->ld.err_col, s->ld.err);
+    e->files[s->file].failed = 1;
+}
+
+/* FMT001 for a document that is not a mapping with a known kind. */
+static void bad_kind(isorules_engine *e, int doc, int kind, int line, int col)
+{
+    lua_State *L = e->L;
+    if (kind == KIND_UNKNOWN) {
+        lua_getfield(L, doc, "kind");
+        const char *k = lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER
+                            ? lua_tostring(L, -1)
+                            : "?";
+        char vi[300], en[300];
+        snprintf(vi, sizeof vi, "kind '%.200s' không xác định (agency, legal, catalog, plan, expect)", k);
+        snprintf(en, sizeof en, "unknown kind '%.200s' (agency, legal, catalog, plan, expect)", k);
+        ir_fmt(e, "FMT001", k, vi, en, e->cur_file, line, col);
+        lua_pop(L, 1);
+    } else if (kind == KIND_NONE) {
+        ir_fmt(e, "FMT001", NULL, "tài liệu không có khóa kind", "the document has no kind", e->cur_file,
+               line, col);
+    } else {
+        ir_fmt(e, "FMT001", NULL, "tài liệu không phải một ánh xạ (mapping) có kind",
+               "the document is not a mapping with a kind", e->cur_file, line ? line : 1,
+               line ? col : 1);
+    }
+}
+
+/* ---- phase 1: registers ---- */
+
+static int phase1(isorules_engine *e, void *ud)
+{
+    source *s = ud;
+    lua_State *L = e->L;
+    ir_file *f = &e->files[s->file];
+    static const char *const lists[] = {"legal", "catalog", "plan"};
+    lua_createtable(L, 3, 0); /* this file's registers, committed at the end */
+    int regs = lua_gettop(L);
+    for (int i = 0; i < 3; i++) {
+        lua_newtable(L);
+        lua_rawseti(L, regs, i + 1);
+    }
+    lua_newtable(L); /* keepalive of this file's registers */
+    int keep = lua_gettop(L);
+    s->ld.keep_idx = keep;
+    for (long doc = 0;; doc++) {
+        int line, col;
+        int rc = ir_loader_next(&s->ld, L, &e->reg, s->file, IR_STOP_AT_AGENCY, &line, &col);
+        if (rc == IR_LOAD_END)
+            break;
+        if (rc == IR_LOAD_AGENCY) {
+            f->first_agency = doc;
+            break;
+        }
+        if (rc == IR_LOAD_ERR) {
+            load_error(e, s);
+            return ISORULES_OK;
+        }
+        int d = lua_gettop(L);
+        int kind = ir_model_kind(L, d);
+        e->cur_line = line;
+        e->cur_col = col;
+        if (kind == KIND_AGENCY) { /* `kind` was not the first key */
+            f->first_agency = doc;
+            break;
+        }
+        if (kind >= KIND_LEGAL && kind <= KIND_PLAN) {
+            ir_model_check(e, d, kind, &e->reg);
+            lua_rawgeti(L, regs, kind - KIND_LEGAL + 1);
+            lua_pushvalue(L, d);
+            lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+        } else if (kind != KIND_EXPECT) {
+            bad_kind(e, d, kind, line, col);
+        }
+        lua_settop(L, keep);
+    }
+    lua_settop(L, keep);
+    run_append(L, "keepalive");
+    for (int i = 0; i < 3; i++) {
+        lua_rawgeti(L, regs, i + 1);
+        int t = lua_gettop(L);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+        for (lua_Integer k = 1; k <= n; k++) {
+            lua_rawgeti(L, t, k);
+            run_append(L, lists[i]);
+        }
+        lua_pop(L, 1);
+    }
+    return ISORULES_OK;
+}
+
+/* ---- the context rules see ---- */
+
+/* ctx.legal: normalised id -> the first document with it; nil without any
+ * legal register. ctx.plans: the plan documents. */
+static int ctx_registers(isorules_engine *e, void *ud)
+{
+    (void)ud;
+    lua_State *L = e->L;
+    ir_ctx_push(L);
+    int ctx = lua_gettop(L);
+    run_field(L, "legal");
+    int legal = lua_gettop(L);
+    if (lua_rawlen(L, legal) > 0) {
+        lua_newtable(L);
+        int map = lua_gettop(L);
+        for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, legal); i++) {
+            lua_rawgeti(L, legal, i);
+            if (lua_getfield(L, -1, "documents") == LUA_TTABLE) {
+                int docs = lua_gettop(L);
+                for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, docs); k++) {
+                    if (lua_rawgeti(L, docs, k) == LUA_TTABLE && lua_getfield(L, -1, "id") == LUA_TSTRING) {
+                        lua_pushvalue(L, -1);
+                        if (lua_rawget(L, map) == LUA_TNIL) {
+                            lua_pushvalue(L, -2);
+                            lua_pushvalue(L, -4);
+                            lua_rawset(L, map);
+                        }
+                    }
+                    lua_settop(L, docs);
+                }
+            }
+            lua_settop(L, map);
+        }
+        lua_setfield(L, ctx, "legal");
+    }
+    run_field(L, "plan");
+    lua_setfield(L, ctx, "plans");
+    lua_settop(L, ctx - 1);
+    return ISORULES_OK;
+}
+
+/* Sets ctx.catalogs (the catalogs that apply to an agency of this province:
+ * theirs and those without a province) and ctx.catalog (code -> first
+ * entry), both nil when none applies. Cached per province. */
+static void ctx_catalogs(isorules_engine *e, int ctx, const char *province)
+{
+    lua_State *L = e->L;
+    run_field(L, "catalogs_by_province");
+    int cache = lua_gettop(L);
+    const char *key = province ? province : "";
+    if (lua_getfield(L, cache, key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 2);
+        int entry = lua_gettop(L);
+        lua_newtable(L);
+        int list = lua_gettop(L);
+        lua_newtable(L);
+        int map = lua_gettop(L);
+        run_field(L, "catalog");
+        int all = lua_gettop(L);
+        for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, all); i++) {
+            lua_rawgeti(L, all, i);
+            int cat = lua_gettop(L);
+            int t = lua_getfield(L, cat, "province");
+            int applies = t == LUA_TNIL || (province && lua_type(L, -1) == LUA_TSTRING &&
+                                            strcmp(lua_tostring(L, -1), province) == 0);
+            lua_pop(L, 1);
+            if (applies) {
+                lua_pushvalue(L, cat);
+                lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
+                if (lua_getfield(L, cat, "procedures") == LUA_TTABLE) {
+                    int procs = lua_gettop(L);
+                    for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, procs); k++) {
+                        if (lua_rawgeti(L, procs, k) == LUA_TTABLE &&
+                            lua_getfield(L, -1, "code") == LUA_TSTRING) {
+                            lua_pushvalue(L, -1);
+                            if (lua_rawget(L, map) == LUA_TNIL) {
+                                lua_pushvalue(L, -2);
+                                lua_pushvalue(L, -4);
+                                lua_rawset(L, map);
+                            }
+                        }
+                        lua_settop(L, procs);
+                    }
+                }
+            }
+            lua_settop(L, all);
+        }
+        lua_pop(L, 1);
+        if (lua_rawlen(L, list) > 0) {
+            lua_setfield(L, entry, "map");
+            lua_setfield(L, entry, "list");
+        } else {
+            lua_pop(L, 2);
+        }
+        lua_pushvalue(L, entry);
+        lua_setfield(L, cache, key);
+    }
+    lua_getfield(L, -1, "list");
+    lua_setfield(L, ctx, "catalogs");
+    lua_getfield(L, -1, "map");
+    lua_setfield(L, ctx, "catalog");
+    lua_settop(L, cache - 1);
+}
+
+/* ---- running rules ---- */
+
+/* Calls rule r's function ref with (subject, ctx) and nres results; a
+ * failure is an errors entry naming the rule and the input. Returns the
+ * Lua status. stack: +nres on success */
+static int call_rule(isorules_engine *e, const ir_rule *r, int ref, int subject, int nres)
+{
+    lua_State *L = e->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    lua_pushvalue(L, subject);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->ctx_ref);
+    e->cur_rule = r;
+    int st = ir_sandbox_call(e, 2, nres);
+    e->cur_rule = NULL;
+    if (st != LUA_OK) {
+        int line;
+        const char *msg = ir_sandbox_error(e, &line);
+        ir_error_emit(e, r->info.id, r->info.file, line, 0, e->final_pass ? NULL : ir_file_name(e, e->cur_file),
+                      e->final_pass ? 0 : e->cur_line, e->final_pass ? 0 : e->cur_col, msg);
+        lua_pop(L, 1);
+    }
+    return st;
+}
+
+/* Copies the positions of the model tables reachable from idx into the kept
+ * store, tagged with the agency. */
+static void keep_positions(isorules_engine *e, int idx, int depth, uint32_t agency, int visited)
+{
+    lua_State *L = e->L;
+    if (depth > KEEP_MAX_DEPTH || lua_type(L, idx) != LUA_TTABLE)
+        return;
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, visited) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, visited);
+    const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, idx));
+    if (nd) {
+        long k = ir_pos_copy(&e->kept, &e->unit, nd);
+        if (k < 0)
+            luaL_error(L, "not enough memory");
+        e->kept.nodes[k].agency = agency;
+    }
+    luaL_checkstack(L, 4, "keep");
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        keep_positions(e, lua_gettop(L), depth + 1, agency, visited);
+        lua_pop(L, 1);
+    }
+}
+
+static void run_keep(isorules_engine *e, const ir_rule *r, int doc, int keepalive)
+{
+    lua_State *L = e->L;
+    if (call_rule(e, r, r->keep_ref, doc, 1) != LUA_OK)
+        return;
+    int res = lua_gettop(L);
+    if (lua_isnil(L, res) || !e->cur_agency) {
+        lua_pop(L, 1);
+        return;
+    }
+    run_field(L, "kept");
+    if (lua_getfield(L, -1, r->info.id) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, r->info.id);
+    }
+    int kept = lua_gettop(L);
+    if (lua_getfield(L, kept, e->cur_agency) == LUA_TNIL) { /* the first agency with an id wins */
+        lua_pushvalue(L, res);
+        lua_setfield(L, kept, e->cur_agency);
+        lua_newtable(L);
+        keep_positions(e, res, 0, (uint32_t)e->nindex, lua_gettop(L));
+        lua_pushvalue(L, keepalive); /* the key text its positions point at */
+        run_append(L, "keepalive");
+    }
+    lua_settop(L, res - 1);
+}
+
+/* ---- phase 2: agencies ---- */
+
+static char *field_str(lua_State *L, int doc, const char *name)
+{
+    int t = lua_getfield(L, doc, name);
+    char *s = NULL;
+    if (t == LUA_TSTRING || t == LUA_TNUMBER)
+        s = strdup(lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return s;
+}
+
+static void index_add(isorules_engine *e, int doc, int line, int col)
+{
+    lua_State *L = e->L;
+    if (e->nindex == e->capindex) {
+        size_t want = e->capindex ? e->capindex * 2 : 64;
+        ir_agency *nv = realloc(e->index, want * sizeof *nv);
+        if (!nv)
+            luaL_error(L, "not enough memory");
+        e->index = nv;
+        e->capindex = want;
+    }
+    ir_agency *a = &e->index[e->nindex++];
+    a->id = field_str(L, doc, "id");
+    a->name = field_str(L, doc, "name");
+    a->level = field_str(L, doc, "level");
+    a->parent = field_str(L, doc, "parent");
+    a->province = field_str(L, doc, "province");
+    a->role = field_str(L, doc, "role");
+    a->file = e->cur_file;
+    a->line = line;
+    a->col = col;
+}
+
+static void audit_agency(isorules_engine *e, int doc, int keepalive, int line, int col)
+{
+    lua_State *L = e->L;
+    e->cur_agency = NULL;
+    size_t model_from = e->sink->n;
+    ir_model_check(e, doc, KIND_AGENCY, &e->unit);
+    index_add(e, doc, line, col);
+    ir_agency *a = &e->index[e->nindex - 1];
+    /* FMT002 and FMT003 came before the id was known: they are about it */
+    for (size_t i = model_from; a->id && i < e->sink->n; i++) {
+        ir_finding *f = &e->sink->v[i];
+        if (strcmp(f->rule, "FMT001") != 0 && !f->agency && !(f->agency = strdup(a->id)))
+            luaL_error(L, "not enough memory");
+    }
+    const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, doc));
+    if (!a->id) {
+        ir_fmt(e, "FMT001", "agency", "cơ quan không có id", "the agency has no id", e->cur_file, line, col);
+    } else {
+        run_field(L, "agency_ids");
+        if (lua_getfield(L, -1, a->id) != LUA_TNIL) {
+            const ir_entry *en = nd ? ir_pos_entry_key(&e->unit, nd, "id", 2) : NULL;
+            char vi[300], en_[300];
+            snprintf(vi, sizeof vi, "id cơ quan '%.200s' đã dùng cho một cơ quan trước đó", a->id);
+            snprintf(en_, sizeof en_, "agency id '%.200s' is already used by an earlier agency", a->id);
+            ir_fmt(e, "FMT001", a->id, vi, en_, e->cur_file, en ? en->line : line, en ? en->col : col);
+        } else {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -3, a->id);
+        }
+        lua_pop(L, 2);
+    }
+    e->cur_agency = a->id;
+    ir_ctx_push(L);
+    int ctx = lua_gettop(L);
+    ctx_catalogs(e, ctx, a->province);
+    for (size_t i = 0; i < e->nrules; i++) {
+        const ir_rule *r = &e->rules[i];
+        if (r->selected && r->scope == SCOPE_AGENCY) {
+            call_rule(e, r, r->check_ref, doc, 0);
+        }
+    }
+    for (size_t i = 0; i < e->nrules; i++) {
+        const ir_rule *r = &e->rules[i];
+        if (r->selected && r->scope == SCOPE_MODEL && r->keep_ref != LUA_NOREF)
+            run_keep(e, r, doc, keepalive);
+    }
+    lua_settop(L, ctx - 1);
+    e->cur_agency = NULL;
+}
+
+static int phase2(isorules_engine *e, void *ud)
+{
+    source *s = ud;
+    lua_State *L = e->L;
+    ir_file *f = &e->files[s->file];
+    int base = lua_gettop(L);
+    for (long doc = 0;; doc++) {
+        if (atomic_load(&e->cancel))
+            return ISORULES_CANCELLED;
+        int line = 0, col = 0, rc;
+        lua_settop(L, base);
+        ir_pos_clear(&e->unit);
+        lua_newtable(L);
+        s->ld.keep_idx = lua_gettop(L);
+        if (doc < f->first_agency) {
+            rc = ir_loader_next(&s->ld, L, &e->unit, s->file, IR_SKIP, &line, &col);
+            if (rc == IR_LOAD_DOC)
+                continue;
+        } else {
+            rc = ir_loader_next(&s->ld, L, &e->unit, s->file, IR_BUILD, &line, &col);
+        }
+        if (rc == IR_LOAD_END)
+            break;
+        if (rc == IR_LOAD_ERR) {
+            load_error(e, s);
+            break;
+        }
+        int d = lua_gettop(L);
+        int kind = ir_model_kind(L, d);
+        e->cur_line = line;
+        e->cur_col = col;
+        if (kind == KIND_AGENCY) {
+            audit_agency(e, d, base + 1, line, col);
+        } else if (kind >= KIND_LEGAL && kind <= KIND_PLAN) {
+            input_error(e, s->file, line, col,
+                        "a register (legal, catalog, plan) after an agency document: registers "
+                        "must come first in a file; this one is not read");
+        } else if (kind != KIND_EXPECT) {
+            bad_kind(e, d, kind, line, col);
+        }
+    }
+    lua_settop(L, base);
+    ir_pos_clear(&e->unit);
+    return ISORULES_OK;
+}
+
+/* Hands out a finished file: its findings sorted, its agencies; or, when it
+ * failed, drops what it found and its index entries. */
+static void finish_file(isorules_engine *e, uint32_t file, size_t index_from)
+{
+    ir_file *f = &e->files[file];
+    if (f->failed) {
+        ir_findings_free(&f->held);
+        for (size_t i = index_from; i < e->nindex; i++) {
+            ir_agency *a = &e->index[i];
+            free(a->id), free(a->name), free(a->level), free(a->parent), free(a->province), free(a->role);
+        }
+        e->nindex = index_from;
+        return;
+    }
+    ir_emit_findings(e, &f->held, 0);
+    for (size_t i = index_from; i < e->nindex; i++) {
+        e->sum.agencies++;
+        if (e->on_agency) {
+            e->in_callback = 1;
+            e->on_agency(e->agency_ud, e->index[i].id, f->name, e->index[i].line);
+            e->in_callback = 0;
+        }
+    }
+}
+
+/* ---- plan rules and the final pass ---- */
+
+static int plan_rules(isorules_engine *e, void *ud)
+{
+    (void)ud;
+    lua_State *L = e->L;
+    run_field(L, "plan");
+    int plans = lua_gettop(L);
+    for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, plans); i++) {
+        lua_rawgeti(L, plans, i);
+        int p = lua_gettop(L);
+        const ir_node *nd = ir_pos_find(&e->reg, lua_topointer(L, p));
+        if (!nd) {
+            lua_pop(L, 1);
+            continue;
+        }
+        e->cur_file = nd->file;
+        e->cur_line = nd->line;
+        e->cur_col = nd->col;
+        e->sink = &e->files[nd->file].held;
+        for (size_t k = 0; k < e->nrules; k++) {
+            const ir_rule *r = &e->rules[k];
+            if (r->selected && r->scope == SCOPE_PLAN)
+                call_rule(e, r, r->check_ref, p, 0);
+        }
+        lua_settop(L, plans);
+    }
+    lua_pop(L, 1);
+    return ISORULES_OK;
+}
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    if (!v)
+        return;
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+static int final_pass(isorules_engine *e, void *ud)
+{
+    lua_State *L = e->L;
+    ir_findings *out = ud;
+    ir_ctx_push(L);
+    int ctx = lua_gettop(L);
+    lua_createtable(L, (int)e->nindex, 0);
+    for (size_t i = 0; i < e->nindex; i++) {
+        const ir_agency *a = &e->index[i];
+        lua_createtable(L, 0, 8);
+        set_str(L, "id", a->id);
+        set_str(L, "name", a->name);
+        set_str(L, "level", a->level);
+        set_str(L, "parent", a->parent);
+        set_str(L, "province", a->province);
+        set_str(L, "role", a->role);
+        set_str(L, "file", ir_file_name(e, a->file));
+        lua_pushinteger(L, a->line);
+        lua_setfield(L, -2, "line");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    int index = lua_gettop(L);
+    lua_pushvalue(L, index);
+    lua_setfield(L, ctx, "index");
+    lua_pushnil(L);
+    lua_setfield(L, ctx, "catalog");
+    lua_pushnil(L);
+    lua_setfield(L, ctx, "catalogs");
+    e->sink = out;
+    e->final_pass = 1;
+    e->cur_line = e->cur_col = 0;
+    for (size_t k = 0; k < e->nrules; k++) {
+        const ir_rule *r = &e->rules[k];
+        if (!r->selected || r->scope != SCOPE_MODEL)
+            continue;
+        run_field(L, "kept");
+        if (lua_getfield(L, -1, r->info.id) == LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_newtable(L);
+        }
+        lua_setfield(L, ctx, "kept");
+        lua_pop(L, 1);
+        call_rule(e, r, r->check_ref, index, 0);
+    }
+    e->final_pass = 0;
+    lua_pushnil(L);
+    lua_setfield(L, ctx, "kept");
+    lua_settop(L, ctx - 1);
+    return ISORULES_OK;
+}
+
+/* ---- the run ---- */
+
+static void progress(isorules_engine *e, int pass, size_t done, const char *file)
+{
+    if (!e->on_progress)
+        return;
+    e->in_callback = 1;
+    e->on_progress(e->progress_ud, pass, (int)done, (int)e->nfiles, file);
+    e->in_callback = 0;
+}
+
+static void select_rules(isorules_engine *e)
+{
+    e->sum.rules = 0;
+    for (size_t i = 0; i < e->nrules; i++) {
+        ir_rule *r = &e->rules[i];
+        r->selected = (!e->only || ir_matches(e->only, r->info.id)) &&
+                      !(e->skip && ir_matches(e->skip, r->info.id));
+        e->sum.rules += r->selected;
+    }
+}
+
+static int run_files(isorules_engine *e)
+{
+    int rc = ISORULES_OK;
+    for (size_t i = 0; i < e->nfiles && rc == ISORULES_OK; i++) {
+        source s;
+        progress(e, 1, i, e->files[i].name);
+        if (atomic_load(&e->cancel))
+            return ISORULES_CANCELLED;
+        e->cur_file = (uint32_t)i;
+        e->sink = &e->files[i].held;
+        if (source_open(e, &s, (uint32_t)i, 1) != 0) {
+            e->files[i].failed = 1;
+            continue;
+        }
+        rc = protect(e, phase1, &s);
+        source_close(&s);
+        if (e->files[i].failed)
+            ir_findings_free(&e->files[i].held);
+    }
+    if (rc == ISORULES_OK)
+        rc = protect(e, ctx_registers, NULL);
+    if (rc == ISORULES_OK)
+        rc = protect(e, plan_rules, NULL);
+    for (size_t i = 0; i < e->nfiles && rc == ISORULES_OK; i++) {
+        ir_file *f = &e->files[i];
+        size_t index_from = e->nindex;
+        progress(e, 2, i, f->name);
+        e->cur_file = (uint32_t)i;
+        e->sink = &f->held;
+        if (!f->failed && f->first_agency >= 0) {
+            source s;
+            if (source_open(e, &s, (uint32_t)i, 2) != 0)
+                f->failed = 1;
+            else {
+                rc = protect(e, phase2, &s);
+                source_close(&s);
+            }
+        }
+        finish_file(e, (uint32_t)i, index_from);
+    }
+    progress(e, 2, e->nfiles, NULL);
+    if (rc == ISORULES_OK) {
+        ir_findings final = {0};
+        rc = protect(e, final_pass, &final);
+        e->final_pass = 0;
+        ir_emit_findings(e, &final, 1);
+    }
+    return rc;
+}
+
+int isorules_run(isorules_engine *e)
+{
+    if (e->running)
+        return ir_fail(e, ISORULES_MISUSE, "isorules_run called while running");
+    e->running = 1;
+    atomic_store(&e->cancel, 0);
+    memset(&e->sum, 0, sizeof e->sum);
+    e->errmsg[0] = '\0';
+    ir_run_free(e);
+    select_rules(e);
+    for (size_t i = 0; i < e->npending; i++) {
+        const ir_error *p = &e->pending[i];
+        ir_error_emit(e, NULL, p->file, p->line, 0, NULL, 0, 0, p->message);
+    }
+    int rc = protect(e, run_reset, NULL);
+    if (rc == ISORULES_OK)
+        rc = ir_collect_files(e);
+    e->sum.files = (int)e->nfiles;
+    if (rc == ISORULES_OK)
+        rc = run_files(e);
+    e->sink = NULL;
+    e->cur_agency = NULL;
+    protect(e, run_drop, NULL);
+    ir_run_free(e);
+    e->running = 0;
+    if (rc == ISORULES_CANCELLED)
+        ir_fail(e, rc, "cancelled");
+    return rc;
+}

@@ -1,0 +1,195 @@
+/* engine.h: the engine's state, shared by the stages (internal). */
+#ifndef ISORULES_ENGINE_H
+#define ISORULES_ENGINE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+
+#include "isorules.h"
+#include "pos.h"
+
+enum {
+    LIM_INSTRUCTIONS,
+    LIM_MEMORY,
+    LIM_FILE_SIZE,
+    LIM_DEPTH,
+    LIM_SCALAR,
+    LIM_DOCUMENTS,
+    LIM_NODES,
+    LIM_COUNT
+};
+
+enum { SCOPE_AGENCY, SCOPE_PLAN, SCOPE_MODEL, SCOPE_FORMAT };
+enum { LANG_EN, LANG_VI };
+/* why a rule run was stopped from outside the rule (the hook keeps raising) */
+enum { TRIP_NONE, TRIP_BUDGET, TRIP_MEMORY, TRIP_CANCEL };
+
+typedef struct ir_rule {
+    isorules_rule_info info; /* strings owned (malloc) */
+    int scope;
+    int check_ref, keep_ref; /* registry refs, LUA_NOREF when absent */
+    int ctx_ref;             /* the ctx its file sees */
+    int selected;
+} ir_rule;
+
+/* A finding or error waiting for its file to finish (strings owned). */
+typedef struct ir_finding {
+    char *rule, *agency, *subject, *message;
+    uint32_t file;
+    int line, col, severity;
+} ir_finding;
+
+typedef struct ir_findings {
+    ir_finding *v;
+    size_t n, cap;
+} ir_findings;
+
+typedef struct ir_input {
+    char *path; /* as given; NULL for a buffer */
+    char *name; /* buffer name */
+    char *data;
+    size_t len;
+} ir_input;
+
+/* One input file of a run, after directories are walked. */
+typedef struct ir_file {
+    char *name;   /* path as given joined with the path below */
+    unsigned long long dev, ino;
+    int dup;      /* read under another name */
+    const ir_input *buffer; /* memory input, or NULL */
+    int failed;   /* an input error: not audited further */
+    long first_agency; /* index of its first agency document, -1: none */
+    ir_findings held;  /* findings waiting for the file's turn */
+} ir_file;
+
+/* The index entry of an agency (ENGINE.md "Streaming"). */
+typedef struct ir_agency {
+    char *id, *name, *level, *parent, *province, *role;
+    uint32_t file;
+    int line, col;
+} ir_agency;
+
+typedef struct ir_error {
+    char *rule, *file, *input_file, *message;
+    int line, col, input_line, input_col;
+} ir_error;
+
+struct isorules_engine {
+    lua_State *L;
+    /* allocator: bytes in use, and the ceiling in force (0 = none) */
+    size_t mem_used, mem_ceiling;
+    /* the running rule: instructions counted by the hook */
+    long long spent;
+    int tripped;
+    int trip_line;
+    atomic_int cancel;
+    int running, in_callback;
+
+    long long limits[LIM_COUNT];
+    char as_of[11];
+    int lang;
+    char errmsg[512];
+
+    ir_input *inputs;
+    size_t ninputs, capinputs;
+
+    ir_rule *rules;
+    size_t nrules, caprules;
+    char *only, *skip;
+    int rules_loaded_fmt;
+    ir_error *pending; /* rule loading errors, delivered at the next run */
+    size_t npending, cappending;
+
+    isorules_finding_fn on_finding;
+    void *finding_ud;
+    isorules_error_fn on_error;
+    void *error_ud;
+    isorules_agency_fn on_agency;
+    void *agency_ud;
+    isorules_progress_fn on_progress;
+    void *progress_ud;
+
+    /* a run */
+    ir_file *files;
+    size_t nfiles;
+    ir_posstore reg, unit, kept; /* registers; the agency being audited; kept nodes */
+    ir_agency *index;
+    size_t nindex, capindex;
+    ir_findings *sink;  /* where findings go now */
+    uint32_t cur_file;  /* file being read */
+    int cur_line, cur_col; /* the document being audited */
+    const char *cur_agency; /* its id, or NULL */
+    const ir_rule *cur_rule;
+    int final_pass;     /* model rules run: a finding's agency is its node's */
+    isorules_summary sum;
+};
+
+/* the built-in rule files, embedded at build time (build/builtin_rules.c) */
+typedef struct ir_builtin {
+    const char *name; /* "rules/qms.lua" */
+    const char *src;
+    size_t len;
+} ir_builtin;
+extern const ir_builtin ir_builtins[];
+extern const int ir_nbuiltins;
+
+/* errors and messages (audit.c) */
+int ir_fail(isorules_engine *e, int rc, const char *fmt, ...);
+void ir_error_emit(isorules_engine *e, const char *rule, const char *file, int line, int col,
+                   const char *input_file, int input_line, int input_col, const char *msg);
+const char *ir_file_name(const isorules_engine *e, uint32_t file);
+/* A rule source failed to load: kept for the error callback of the next run. */
+void ir_pending_add(isorules_engine *e, const char *file, int line, const char *msg);
+int ir_findings_push(ir_findings *fs, const char *rule, int severity, const char *agency,
+                     const char *subject, const char *message, uint32_t file, int line, int col);
+void ir_findings_free(ir_findings *fs);
+/* Sorts and hands out a batch of findings, counting them, then frees it. */
+void ir_emit_findings(isorules_engine *e, ir_findings *fs, int final_pass);
+/* Does id match a comma-separated list of ids (a trailing '*': a prefix)? */
+int ir_matches(const char *list, const char *id);
+/* Walks the inputs into e->files, in byte order of names, each file once. */
+int ir_collect_files(isorules_engine *e);
+/* Frees what a run left (files, index, positions). */
+void ir_run_free(isorules_engine *e);
+/* The rule with this id, or NULL. */
+ir_rule *ir_rule_get(isorules_engine *e, const char *id);
+
+/* model.c */
+enum { KIND_NOTMAP, KIND_NONE, KIND_UNKNOWN, KIND_AGENCY, KIND_LEGAL, KIND_CATALOG, KIND_PLAN, KIND_EXPECT };
+/* The kind of the document at idx. */
+int ir_model_kind(lua_State *L, int idx);
+/* Checks and normalises the known fields of the document at idx (FMT002,
+ * FMT003, repeats within the document: FMT001). May raise memory errors. */
+void ir_model_check(isorules_engine *e, int idx, int kind, ir_posstore *ps);
+/* An FMT finding, when that rule is selected. */
+void ir_fmt(isorules_engine *e, const char *id, const char *subject, const char *vi,
+            const char *en, uint32_t file, int line, int col);
+
+/* sandbox.c */
+int ir_sandbox_open(isorules_engine *e);
+/* Pushes a new environment for a rule file (chunk name `name`). stack: +1 */
+void ir_sandbox_env(lua_State *L, isorules_engine *e, const char *name);
+/* Calls the function below nargs arguments with the rule-run limits in force;
+ * returns a LUA_* status. On error the message is on the stack; `tripped`
+ * tells a limit from an error. stack: fn args -> (results | message) */
+int ir_sandbox_call(isorules_engine *e, int nargs, int nresults);
+/* The message of a failed call, with its line in the rule file (0 unknown). */
+const char *ir_sandbox_error(isorules_engine *e, int *line);
+/* stack: key value of the pristine libraries' table */
+void ir_sandbox_push_format(lua_State *L);
+
+/* rules.c */
+int ir_rules_load(isorules_engine *e, const char *name, const char *src, size_t len, int builtin);
+void ir_rules_free(isorules_engine *e);
+/* The ctx proxy, created once per state. stack: +1 */
+void ir_ctx_push(lua_State *L);
+/* Findings of rules and of the model stage go through here. */
+void ir_report(isorules_engine *e, const ir_rule *r, const char *subject, const char *message,
+               uint32_t file, int line, int col);
+/* position lookups over the three stores */
+const ir_node *ir_node_of(isorules_engine *e, const void *obj, const ir_posstore **store);
+void ir_rules_open_lib(lua_State *L, isorules_engine *e);
+
+#endif

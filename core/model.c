@@ -1,0 +1,463 @@
+/* model.c: the model stage (ENGINE.md "Model"). Before any rule runs, the
+ * known fields of each document (FORMAT.md "Known fields") are checked and
+ * normalised in place: dates to ISO, amounts and years to integers, ids and
+ * codes to their normal form, a single id where a list is expected to a list
+ * of one. What is unreadable is removed from what rules see and reported
+ * (FMT002); a key within two edits of a known one is reported (FMT003).
+ *
+ * The walk follows a static schema, visits each table once (an alias is the
+ * same table, so an alias bomb costs nothing) and never recurses deeper than
+ * MAX_DEPTH. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+
+#include "engine.h"
+#include "load.h"
+#include "util.h"
+
+#define MAX_DEPTH 200
+#define PATH_MAX_LEN 512
+
+typedef enum { T_ANY, T_ID, T_DATE, T_INT, T_AMOUNT, T_IDLIST, T_MAP, T_LIST } ftype;
+
+typedef struct field {
+    const char *key;
+    ftype type;
+    const struct field *sub; /* T_MAP: its fields; T_LIST: the fields of each item */
+} field;
+
+#define END {NULL, T_ANY, NULL}
+
+static const field announcement_f[] = {{"date", T_DATE, NULL}, {"decision", T_ANY, NULL},
+                                       {"notified", T_DATE, NULL}, END};
+static const field scope_change_f[] = {{"date", T_DATE, NULL}, {"change", T_ANY, NULL},
+                                       {"note", T_ANY, NULL}, END};
+static const field dated_f[] = {{"date", T_DATE, NULL}, END};
+static const field report_f[] = {{"year", T_INT, NULL}, {"submitted", T_DATE, NULL},
+                                 {"to", T_ID, NULL}, END};
+static const field qms_f[] = {{"standard", T_ANY, NULL},
+                              {"applied_since", T_DATE, NULL},
+                              {"announcements", T_LIST, announcement_f},
+                              {"scope_changes", T_LIST, scope_change_f},
+                              {"internal_audits", T_LIST, dated_f},
+                              {"management_reviews", T_LIST, dated_f},
+                              {"reports", T_LIST, report_f},
+                              END};
+static const field justification_f[] = {{"document", T_ANY, NULL}, {"date", T_DATE, NULL},
+                                        {"reason", T_ANY, NULL}, END};
+static const field procedure_f[] = {{"code", T_ID, NULL}, {"name", T_ANY, NULL},
+                                    {"process", T_ID, NULL},
+                                    {"justification", T_MAP, justification_f}, END};
+static const field process_f[] = {{"id", T_ID, NULL},       {"title", T_ANY, NULL},
+                                  {"issued", T_DATE, NULL}, {"revision", T_ANY, NULL},
+                                  {"legal_basis", T_IDLIST, NULL}, END};
+static const field agency_f[] = {{"kind", T_ANY, NULL},
+                                 {"id", T_ID, NULL},
+                                 {"name", T_ANY, NULL},
+                                 {"level", T_ANY, NULL},
+                                 {"parent", T_ID, NULL},
+                                 {"province", T_ANY, NULL},
+                                 {"role", T_ANY, NULL},
+                                 {"qms", T_MAP, qms_f},
+                                 {"procedures", T_LIST, procedure_f},
+                                 {"processes", T_LIST, process_f},
+                                 END};
+static const field legal_doc_f[] = {{"id", T_ID, NULL},         {"title", T_ANY, NULL},
+                                    {"issued", T_DATE, NULL},   {"expired", T_DATE, NULL},
+                                    {"superseded_by", T_ID, NULL}, END};
+static const field legal_f[] = {{"kind", T_ANY, NULL}, {"documents", T_LIST, legal_doc_f}, END};
+static const field catalog_proc_f[] = {{"code", T_ID, NULL},        {"name", T_ANY, NULL},
+                                       {"agencies", T_IDLIST, NULL}, {"level", T_ANY, NULL},
+                                       {"published", T_DATE, NULL}, {"amended", T_DATE, NULL},
+                                       {"abolished", T_DATE, NULL}, END};
+static const field catalog_f[] = {{"kind", T_ANY, NULL},     {"issuer", T_ANY, NULL},
+                                  {"province", T_ANY, NULL}, {"procedures", T_LIST, catalog_proc_f},
+                                  END};
+static const field budget_item_f[7];
+static const field budget_item_f[7] = {{"id", T_ANY, NULL},         {"title", T_ANY, NULL},
+                                       {"unit_price", T_AMOUNT, NULL}, {"quantity", T_AMOUNT, NULL},
+                                       {"amount", T_AMOUNT, NULL},  {"items", T_LIST, budget_item_f},
+                                       END};
+static const field plan_f[] = {{"kind", T_ANY, NULL}, {"id", T_ANY, NULL},       {"date", T_DATE, NULL},
+                               {"unit", T_ANY, NULL}, {"total", T_AMOUNT, NULL}, {"budget", T_LIST, budget_item_f},
+                               END};
+
+typedef struct walk {
+    isorules_engine *e;
+    lua_State *L;
+    ir_posstore *ps;
+    char path[PATH_MAX_LEN];
+    size_t plen;
+} walk;
+
+void ir_fmt(isorules_engine *e, const char *id, const char *subject, const char *vi, const char *en,
+            uint32_t file, int line, int col)
+{
+    ir_rule *r = ir_rule_get(e, id);
+    if (!r || !r->selected)
+        return;
+    ir_report(e, r, subject, e->lang == LANG_VI ? vi : en, file, line, col);
+}
+
+int ir_model_kind(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE)
+        return KIND_NOTMAP;
+    static const char *const names[] = {"agency", "legal", "catalog", "plan", "expect", NULL};
+    int t = lua_getfield(L, idx, "kind");
+    int kind = t == LUA_TNIL ? KIND_NONE : KIND_UNKNOWN;
+    if (t == LUA_TSTRING) {
+        const char *s = lua_tostring(L, -1);
+        for (int i = 0; names[i]; i++)
+            if (strcmp(s, names[i]) == 0)
+                kind = KIND_AGENCY + i;
+    }
+    lua_pop(L, 1);
+    return kind;
+}
+
+/* Appends ".key" or "[i]" to the path; returns the old length to restore. */
+static size_t path_push_key(walk *w, const char *key, size_t klen)
+{
+    size_t old = w->plen;
+    int n = snprintf(w->path + w->plen, sizeof w->path - w->plen, "%s%.*s", w->plen ? "." : "",
+                     (int)klen, key);
+    if (n > 0)
+        w->plen += (size_t)n < sizeof w->path - w->plen ? (size_t)n : sizeof w->path - w->plen - 1;
+    return old;
+}
+
+static size_t path_push_index(walk *w, long long i)
+{
+    size_t old = w->plen;
+    int n = snprintf(w->path + w->plen, sizeof w->path - w->plen, "[%lld]", i);
+    if (n > 0)
+        w->plen += (size_t)n < sizeof w->path - w->plen ? (size_t)n : sizeof w->path - w->plen - 1;
+    return old;
+}
+
+static void path_pop(walk *w, size_t old)
+{
+    w->plen = old;
+    w->path[old] = '\0';
+}
+
+/* A short description of the value at idx for messages. stack: +0 */
+static void describe(lua_State *L, int idx, char *buf, size_t n)
+{
+    switch (lua_type(L, idx)) {
+    case LUA_TSTRING:
+        snprintf(buf, n, "\"%.60s\"", lua_tostring(L, idx));
+        break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            snprintf(buf, n, "%lld", (long long)lua_tointeger(L, idx));
+        else
+            snprintf(buf, n, "%g", lua_tonumber(L, idx));
+        break;
+    case LUA_TBOOLEAN:
+        snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false");
+        break;
+    case LUA_TTABLE: {
+        const ir_node *nd = ir_node_of(lua_getextraspace(L) ? *(isorules_engine **)lua_getextraspace(L) : NULL,
+                                       lua_topointer(L, idx), NULL);
+        snprintf(buf, n, "%s", nd && nd->kind == IR_SEQ ? "a list" : "a mapping");
+        break;
+    }
+    default:
+        snprintf(buf, n, "null");
+        break;
+    }
+}
+
+static void fmt002(walk *w, const ir_entry *en, const char *what_vi, const char *what_en, int vidx)
+{
+    char val[80], vi[300], en_[300];
+    describe(w->L, vidx, val, sizeof val);
+    snprintf(vi, sizeof vi, "%s %s", val, what_vi);
+    snprintf(en_, sizeof en_, "%s %s", val, what_en);
+    ir_fmt(w->e, "FMT002", w->path, vi, en_, w->e->cur_file, en->line, en->col);
+}
+
+static void walk_map(walk *w, int tidx, const field *fields, int depth);
+
+static int node_kind(walk *w, int idx)
+{
+    const ir_node *nd = ir_pos_find(w->ps, lua_topointer(w->L, idx));
+    return nd ? nd->kind : 0;
+}
+
+/* Normalises the id at the top of the stack in place. stack: v -> v' */
+static void normalize_top(lua_State *L)
+{
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+        luaL_tolstring(L, -1, NULL);
+        lua_remove(L, -2);
+        return;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return;
+    size_t n, outn;
+    const char *s = lua_tolstring(L, -1, &n);
+    char *out = ir_normalize_id(s, n, &outn);
+    if (!out)
+        return;
+    if (outn != n || memcmp(out, s, n) != 0) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, out, outn);
+    }
+    free(out);
+}
+
+/* One value of a known field: the value is at the top (not nil); the table
+ * at tidx, the key in (key, klen). Rewrites or removes it in the table. */
+static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, int depth)
+{
+    lua_State *L = w->L;
+    int v = lua_gettop(L);
+    int t = lua_type(L, v);
+    int64_t iv;
+    size_t n;
+    const char *s;
+    int y, m, d;
+    char buf[11];
+    switch (f->type) {
+    case T_ANY:
+        return;
+    case T_ID:
+        if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+            normalize_top(L);
+            break;
+        }
+        fmt002(w, en, "không phải một mã định danh", "is not an identifier", v);
+        lua_pushnil(L);
+        break;
+    case T_DATE:
+        if (t == LUA_TSTRING && (s = lua_tolstring(L, v, &n)) && ir_parse_date(s, n, &y, &m, &d)) {
+            ir_format_date(buf, y, m, d);
+            lua_pushstring(L, buf);
+            break;
+        }
+        fmt002(w, en, "không phải ngày hợp lệ (YYYY-MM-DD hoặc D/M/YYYY)",
+               "is not a valid date (YYYY-MM-DD or D/M/YYYY)", v);
+        lua_pushnil(L);
+        break;
+    case T_INT:
+        if (lua_isinteger(L, v) && t == LUA_TNUMBER)
+            return;
+        fmt002(w, en, "không phải số nguyên", "is not an integer", v);
+        lua_pushnil(L);
+        break;
+    case T_AMOUNT:
+        if (t == LUA_TNUMBER && lua_isinteger(L, v))
+            return;
+        if (t == LUA_TSTRING && (s = lua_tolstring(L, v, &n)) && ir_parse_amount(s, n, &iv)) {
+            lua_pushinteger(L, (lua_Integer)iv);
+            break;
+        }
+        fmt002(w, en, "không phải số tiền hoặc số lượng đọc được (123456 hoặc 123.456)",
+               "is not a readable amount (123456 or 123.456)", v);
+        lua_pushnil(L);
+        break;
+    case T_IDLIST:
+        if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+            /* a single id is read as a list of one, at the same position */
+            lua_createtable(L, 1, 0);
+            lua_pushvalue(L, v);
+            normalize_top(L);
+            lua_rawseti(L, -2, 1);
+            long idx = ir_pos_add(w->ps, lua_topointer(L, -1), IR_SEQ, en->line, en->col, w->e->cur_file);
+            ir_entry one = {NULL, 0, 0, 0, en->line, en->col};
+            if (idx >= 0)
+                ir_pos_set_entries(w->ps, idx, &one, 1);
+            break;
+        }
+        if (t == LUA_TTABLE && node_kind(w, v) == IR_SEQ) {
+            lua_Integer len = (lua_Integer)lua_rawlen(L, v);
+            for (lua_Integer i = 1; i <= len; i++) {
+                lua_rawgeti(L, v, i);
+                normalize_top(L);
+                lua_rawseti(L, v, i);
+            }
+            return;
+        }
+        fmt002(w, en, "không phải danh sách mã", "is not a list of identifiers", v);
+        lua_pushnil(L);
+        break;
+    case T_MAP:
+        if (t == LUA_TTABLE && node_kind(w, v) == IR_MAP) {
+            walk_map(w, v, f->sub, depth + 1);
+            return;
+        }
+        fmt002(w, en, "phải là một ánh xạ (mapping)", "must be a mapping", v);
+        lua_pushnil(L);
+        break;
+    case T_LIST:
+        if (t == LUA_TTABLE && node_kind(w, v) == IR_SEQ) {
+            const ir_node *nd = ir_pos_find(w->ps, lua_topointer(L, v));
+            if (nd->seen)
+                return;
+            ((ir_node *)nd)->seen = 1;
+            lua_Integer len = (lua_Integer)lua_rawlen(L, v);
+            for (lua_Integer i = 1; i <= len; i++) {
+                const ir_entry *ie = ir_pos_entry_index(w->ps, ir_pos_find(w->ps, lua_topointer(L, v)), i);
+                size_t old = path_push_index(w, (long long)i - 1);
+                int it = lua_rawgeti(L, v, i);
+                if (it == LUA_TTABLE && node_kind(w, -1) == IR_MAP) {
+                    if (depth < MAX_DEPTH)
+                        walk_map(w, lua_gettop(L), f->sub, depth + 1);
+                } else if (ie) {
+                    if (it == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == IR_NULL_ITEM)
+                        fmt002(w, ie, "trống (null)", "is empty (null)", lua_gettop(L));
+                    else
+                        fmt002(w, ie, "phải là một ánh xạ (mapping)", "must be a mapping", lua_gettop(L));
+                    lua_pushlightuserdata(L, IR_NULL_ITEM);
+                    lua_rawseti(L, v, i);
+                }
+                lua_pop(L, 1);
+                path_pop(w, old);
+            }
+            return;
+        }
+        fmt002(w, en, "phải là một danh sách", "must be a list", v);
+        lua_pushnil(L);
+        break;
+    }
+    /* the replacement is on top: store it under the key */
+    lua_pushlstring(L, en->key, en->klen);
+    lua_insert(L, -2);
+    lua_rawset(L, tidx);
+}
+
+/* FMT003: an unknown key within two edits of a known one (and fewer edits
+ * than the known key has characters, so that short keys are not matched by
+ * anything). */
+static void check_spelling(walk *w, const field *fields, const ir_entry *en)
+{
+    const field *best = NULL;
+    int bestd = 3;
+    for (const field *f = fields; f->key; f++) {
+        size_t fl = strlen(f->key);
+        int d = ir_edit_distance(en->key, en->klen, f->key, fl, 2);
+        if (d <= 2 && d < (int)fl && d < bestd) {
+            best = f;
+            bestd = d;
+        }
+    }
+    if (!best)
+        return;
+    char vi[300], en_[300];
+    size_t old = path_push_key(w, en->key, en->klen);
+    snprintf(vi, sizeof vi, "khóa '%.*s' không xác định: có phải là '%s'?", (int)en->klen, en->key,
+             best->key);
+    snprintf(en_, sizeof en_, "unknown key '%.*s': did you mean '%s'?", (int)en->klen, en->key,
+             best->key);
+    ir_fmt(w->e, "FMT003", w->path, vi, en_, w->e->cur_file, en->kline, en->kcol);
+    path_pop(w, old);
+}
+
+static void walk_map(walk *w, int tidx, const field *fields, int depth)
+{
+    lua_State *L = w->L;
+    ir_node *nd = ir_pos_find(w->ps, lua_topointer(L, tidx));
+    if (!nd || nd->seen || depth > MAX_DEPTH)
+        return;
+    nd->seen = 1;
+    luaL_checkstack(L, 8, "model");
+    /* entries may move if the store grows (IDLIST adds records): index them */
+    size_t first = nd->first, count = nd->count;
+    for (size_t i = 0; i < count; i++) {
+        ir_entry en = w->ps->ents[first + i];
+        const field *f = fields;
+        while (f->key && !(strlen(f->key) == en.klen && memcmp(f->key, en.key, en.klen) == 0))
+            f++;
+        if (!f->key) {
+            check_spelling(w, fields, &en);
+            continue;
+        }
+        lua_pushlstring(L, en.key, en.klen);
+        if (lua_rawget(L, tidx) == LUA_TNIL) {
+            lua_pop(L, 1);
+            continue;
+        }
+        size_t old = path_push_key(w, en.key, en.klen);
+        int top = lua_gettop(L) - 1;
+        check_value(w, tidx, f, &en, depth);
+        lua_settop(L, top);
+        path_pop(w, old);
+    }
+}
+
+/* FMT001 for each item of list[key] whose `field` repeats an earlier one;
+ * set_idx is a table of the ids seen (shared across documents for a
+ * model-wide register). */
+static void check_repeats(isorules_engine *e, ir_posstore *ps, int doc, const char *list,
+                          const char *key, int set_idx)
+{
+    lua_State *L = e->L;
+    if (lua_getfield(L, doc, list) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return;
+    }
+    int lst = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, lst);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, lst, i) != LUA_TTABLE || lua_getfield(L, -1, key) != LUA_TSTRING) {
+            lua_settop(L, lst);
+            continue;
+        }
+        /* stack: item id */
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, set_idx) != LUA_TNIL) {
+            const ir_node *nd = ir_pos_find(ps, lua_topointer(L, -3));
+            const char *id = lua_tostring(L, -2);
+            size_t klen = strlen(key);
+            const ir_entry *en = nd ? ir_pos_entry_key(ps, nd, key, klen) : NULL;
+            char vi[300], en_[300];
+            snprintf(vi, sizeof vi, "'%.200s' lặp lại một mã đã dùng trước đó", id);
+            snprintf(en_, sizeof en_, "'%.200s' repeats an id used earlier", id);
+            ir_fmt(e, "FMT001", id, vi, en_, e->cur_file, en ? en->line : 0, en ? en->col : 0);
+        } else {
+            lua_pushvalue(L, -2);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, set_idx);
+        }
+        lua_settop(L, lst);
+    }
+    lua_pop(L, 1);
+}
+
+void ir_model_check(isorules_engine *e, int idx, int kind, ir_posstore *ps)
+{
+    lua_State *L = e->L;
+    idx = lua_absindex(L, idx);
+    walk w;
+    w.e = e;
+    w.L = L;
+    w.ps = ps;
+    w.path[0] = '\0';
+    w.plen = 0;
+    const field *fields = kind == KIND_AGENCY    ? agency_f
+                          : kind == KIND_LEGAL   ? legal_f
+                          : kind == KIND_CATALOG ? catalog_f
+                          : kind == KIND_PLAN    ? plan_f
+                                                 : NULL;
+    if (!fields)
+        return;
+    walk_map(&w, idx, fields, 0);
+    if (kind == KIND_AGENCY) {
+        lua_newtable(L);
+        check_repeats(e, ps, idx, "processes", "id", lua_gettop(L));
+        lua_pop(L, 1);
+    } else if (kind == KIND_CATALOG) {
+        lua_newtable(L);
+        check_repeats(e, ps, idx, "procedures", "code", lua_gettop(L));
+        lua_pop(L, 1);
+    } else if (kind == KIND_LEGAL) {
+        lua_getfield(L, LUA_REGISTRYINDEX, "isorules.legal_ids");
+        check_repeats(e, ps, idx, "documents", "id", lua_gettop(L));
+        lua_pop(L, 1);
+    }
+}

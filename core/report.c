@@ -1,0 +1,298 @@
+/* report.c: text and JSON reports (CLI.md "Text output", "JSON output").
+ * Findings are written as the engine hands them out; JSON errors and the
+ * agency list are held (they are small) and written by finish. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isorules.h"
+
+enum { FMT_TEXT, FMT_JSON };
+
+typedef struct held_error {
+    char *rule, *file, *input_file, *message;
+    int line, col, input_line, input_col;
+} held_error;
+
+typedef struct held_agency {
+    char *id, *file;
+    int line;
+} held_agency;
+
+struct isorules_report {
+    int format, vi;
+    FILE *out, *err;
+    size_t nfindings;
+    held_error *errors;
+    size_t nerrors, caperrors;
+    held_agency *agencies;
+    size_t nagencies, capagencies;
+    int oom;
+};
+
+/* Writes s as a JSON string: quotes, escapes, and any byte that is not part
+ * of valid UTF-8 as U+FFFD, so that the report always parses. */
+static void json_str(FILE *fp, const char *s)
+{
+    if (!s) {
+        fputs("null", fp);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)s;
+    putc('"', fp);
+    while (*p) {
+        unsigned c = *p;
+        if (c == '"' || c == '\\') {
+            putc('\\', fp);
+            putc((int)c, fp);
+            p++;
+        } else if (c < 0x20) {
+            switch (c) {
+            case '\n': fputs("\\n", fp); break;
+            case '\t': fputs("\\t", fp); break;
+            case '\r': fputs("\\r", fp); break;
+            default: fprintf(fp, "\\u%04x", c); break;
+            }
+            p++;
+        } else if (c < 0x80) {
+            putc((int)c, fp);
+            p++;
+        } else {
+            int n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+            int ok = n > 0;
+            for (int i = 1; ok && i < n; i++)
+                ok = (p[i] & 0xC0) == 0x80;
+            if (ok && n == 3) /* no overlongs, no surrogates */
+                ok = !(c == 0xE0 && p[1] < 0xA0) && !(c == 0xED && p[1] >= 0xA0);
+            if (ok && n == 4)
+                ok = !(c == 0xF0 && p[1] < 0x90) && !(c == 0xF4 && p[1] >= 0x90);
+            if (ok) {
+                fwrite(p, 1, (size_t)n, fp);
+                p += n;
+            } else {
+                fputs("\xEF\xBF\xBD", fp);
+                p++;
+            }
+        }
+    }
+    putc('"', fp);
+}
+
+static char *dup(const char *s) { return s ? strdup(s) : NULL; }
+
+static void on_finding(void *ud, const isorules_finding *f)
+{
+    isorules_report *r = ud;
+    FILE *fp = r->out;
+    const char *sev = isorules_severity_name(f->severity);
+    if (r->format == FMT_TEXT) {
+        fprintf(fp, "%s:%d:%d: %s %s", f->file, f->line, f->column, sev, f->rule);
+        if (f->agency)
+            fprintf(fp, " [%s]", f->agency);
+        if (f->subject)
+            fprintf(fp, " %s", f->subject);
+        fprintf(fp, ": %s\n", f->message);
+        return;
+    }
+    fputs(r->nfindings ? ",\n    { \"rule\": " : "\n    { \"rule\": ", fp);
+    json_str(fp, f->rule);
+    fputs(", \"severity\": ", fp);
+    json_str(fp, sev);
+    fputs(", \"agency\": ", fp);
+    json_str(fp, f->agency);
+    fputs(", \"subject\": ", fp);
+    json_str(fp, f->subject);
+    fputs(", \"message\": ", fp);
+    json_str(fp, f->message);
+    fputs(", \"file\": ", fp);
+    json_str(fp, f->file);
+    fprintf(fp, ", \"line\": %d, \"column\": %d }", f->line, f->column);
+    r->nfindings++;
+}
+
+static void on_error(void *ud, const isorules_error *err)
+{
+    isorules_report *r = ud;
+    if (r->format == FMT_TEXT) {
+        if (!r->err)
+            return;
+        if (err->rule)
+            fprintf(r->err, "%s:%d: %s: %s", err->file, err->line, err->rule, err->message);
+        else if (err->line)
+            fprintf(r->err, "%s:%d:%d: %s", err->file, err->line, err->column, err->message);
+        else
+            fprintf(r->err, "%s: %s", err->file, err->message);
+        if (err->input_file)
+            fprintf(r->err, " (auditing %s:%d:%d)", err->input_file, err->input_line, err->input_column);
+        fputc('\n', r->err);
+        return;
+    }
+    if (r->nerrors == r->caperrors) {
+        size_t want = r->caperrors ? r->caperrors * 2 : 16;
+        held_error *nv = realloc(r->errors, want * sizeof *nv);
+        if (!nv) {
+            r->oom = 1;
+            return;
+        }
+        r->errors = nv;
+        r->caperrors = want;
+    }
+    held_error *h = &r->errors[r->nerrors++];
+    h->rule = dup(err->rule);
+    h->file = dup(err->file);
+    h->input_file = dup(err->input_file);
+    h->message = dup(err->message);
+    h->line = err->line;
+    h->col = err->column;
+    h->input_line = err->input_line;
+    h->input_col = err->input_column;
+}
+
+static void on_agency(void *ud, const char *id, const char *file, int line)
+{
+    isorules_report *r = ud;
+    if (r->format != FMT_JSON)
+        return;
+    if (r->nagencies == r->capagencies) {
+        size_t want = r->capagencies ? r->capagencies * 2 : 64;
+        held_agency *nv = realloc(r->agencies, want * sizeof *nv);
+        if (!nv) {
+            r->oom = 1;
+            return;
+        }
+        r->agencies = nv;
+        r->capagencies = want;
+    }
+    held_agency *a = &r->agencies[r->nagencies++];
+    a->id = dup(id);
+    a->file = dup(file);
+    a->line = line;
+}
+
+int isorules_report_open(isorules_report **out, const char *format, FILE *out_fp, FILE *err_fp,
+                         const char *lang)
+{
+    *out = NULL;
+    int fmt;
+    if (format && strcmp(format, "text") == 0)
+        fmt = FMT_TEXT;
+    else if (format && strcmp(format, "json") == 0)
+        fmt = FMT_JSON;
+    else
+        return ISORULES_MISUSE;
+    isorules_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return ISORULES_NOMEM;
+    r->format = fmt;
+    r->out = out_fp;
+    r->err = err_fp;
+    r->vi = lang && strcmp(lang, "vi") == 0;
+    *out = r;
+    return ISORULES_OK;
+}
+
+void isorules_report_attach(isorules_report *r, isorules_engine *e)
+{
+    isorules_on_finding(e, on_finding, r);
+    isorules_on_error(e, on_error, r);
+    isorules_on_agency(e, on_agency, r);
+    if (r->format == FMT_JSON) {
+        fputs("{\n  \"isorules\": 1,\n  \"as_of\": ", r->out);
+        json_str(r->out, isorules_as_of(e));
+        fputs(",\n  \"findings\": [", r->out);
+    }
+}
+
+static void text_summary(isorules_report *r, const isorules_summary *s, const char *as_of)
+{
+    FILE *fp = r->out;
+    if (r->vi) {
+        fprintf(fp, "%d lỗi, %d cảnh báo", s->errors, s->warnings);
+        if (s->infos)
+            fprintf(fp, ", %d thông tin", s->infos);
+        fprintf(fp, " trong %d cơ quan (%d quy tắc, tính đến ngày %s)\n", s->agencies, s->rules, as_of);
+    } else {
+        fprintf(fp, "%d error%s, %d warning%s", s->errors, s->errors == 1 ? "" : "s", s->warnings,
+                s->warnings == 1 ? "" : "s");
+        if (s->infos)
+            fprintf(fp, ", %d info%s", s->infos, s->infos == 1 ? "" : "s");
+        fprintf(fp, " in %d agenc%s (%d rule%s, as of %s)\n", s->agencies, s->agencies == 1 ? "y" : "ies",
+                s->rules, s->rules == 1 ? "" : "s", as_of);
+    }
+    if (s->failures && r->err)
+        fprintf(r->err, r->vi ? "%d tệp hoặc quy tắc không kiểm tra được (xem ở trên)\n"
+                              : "%d input%s or rules could not be audited (see above)\n",
+                s->failures, r->vi ? "" : (s->failures == 1 ? "" : "s"));
+}
+
+static void json_tail(isorules_report *r, const isorules_summary *s)
+{
+    FILE *fp = r->out;
+    fputs(r->nfindings ? "\n  ],\n  \"errors\": [" : "],\n  \"errors\": [", fp);
+    for (size_t i = 0; i < r->nerrors; i++) {
+        const held_error *h = &r->errors[i];
+        fputs(i ? ",\n    { " : "\n    { ", fp);
+        if (h->rule) {
+            fputs("\"rule\": ", fp);
+            json_str(fp, h->rule);
+            fputs(", ", fp);
+        }
+        fputs("\"file\": ", fp);
+        json_str(fp, h->file);
+        fprintf(fp, ", \"line\": %d, \"column\": %d", h->line, h->col);
+        if (h->input_file) {
+            fputs(", \"input\": { \"file\": ", fp);
+            json_str(fp, h->input_file);
+            fprintf(fp, ", \"line\": %d, \"column\": %d }", h->input_line, h->input_col);
+        }
+        fputs(", \"message\": ", fp);
+        json_str(fp, h->message);
+        fputs(" }", fp);
+    }
+    fputs(r->nerrors ? "\n  ],\n" : "],\n", fp);
+    fprintf(fp,
+            "  \"summary\": { \"files\": %d, \"agencies\": %d, \"rules\": %d, \"errors\": %d, "
+            "\"warnings\": %d, \"infos\": %d },\n  \"agencies\": [",
+            s->files, s->agencies, s->rules, s->errors, s->warnings, s->infos);
+    for (size_t i = 0; i < r->nagencies; i++) {
+        const held_agency *a = &r->agencies[i];
+        fputs(i ? ",\n    { \"id\": " : "\n    { \"id\": ", fp);
+        json_str(fp, a->id);
+        fputs(", \"file\": ", fp);
+        json_str(fp, a->file);
+        fprintf(fp, ", \"line\": %d }", a->line);
+    }
+    fputs(r->nagencies ? "\n  ]\n}\n" : "]\n}\n", fp);
+}
+
+int isorules_report_finish(isorules_report *r, isorules_engine *e)
+{
+    isorules_summary s;
+    isorules_get_summary(e, &s);
+    if (r->format == FMT_TEXT)
+        text_summary(r, &s, isorules_as_of(e));
+    else
+        json_tail(r, &s);
+    if (fflush(r->out) != 0 || ferror(r->out) || r->oom)
+        return ISORULES_ERROR;
+    return ISORULES_OK;
+}
+
+void isorules_report_close(isorules_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nerrors; i++) {
+        free(r->errors[i].rule);
+        free(r->errors[i].file);
+        free(r->errors[i].input_file);
+        free(r->errors[i].message);
+    }
+    for (size_t i = 0; i < r->nagencies; i++) {
+        free(r->agencies[i].id);
+        free(r->agencies[i].file);
+    }
+    free(r->errors);
+    free(r->agencies);
+    free(r);
+}

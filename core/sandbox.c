@@ -1,0 +1,355 @@
+/* sandbox.c: the Lua state rules run in (ENGINE.md "The sandbox").
+ *
+ * One state per engine. Rule files never see the real globals: each gets an
+ * environment of its own, with fresh copies of the allowed libraries. Limits
+ * hold per rule run: an instruction budget counted by a hook, a memory
+ * ceiling kept by the allocator; once one trips, the hook raises on every
+ * call, line and instruction until the run is unwound, so pcall cannot
+ * swallow it (Redis's scripting does the same). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "engine.h"
+#include "load.h"
+
+#define HOOK_STEP 1000
+#define PRISTINE "isorules.pristine"
+
+static void hook(lua_State *L, lua_Debug *ar);
+
+static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lua_getextraspace(L); }
+
+static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    isorules_engine *e = ud;
+    if (ptr == NULL)
+        osize = 0;
+    if (nsize == 0) {
+        free(ptr);
+        e->mem_used -= osize;
+        return NULL;
+    }
+    if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling) {
+        if (!e->tripped && e->L) {
+            e->tripped = TRIP_MEMORY;
+            /* async-safe by design (lua.c calls it from a signal handler) */
+            lua_sethook(e->L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+        }
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p)
+        e->mem_used = e->mem_used - osize + nsize;
+    return p;
+}
+
+static const char *trip_message(isorules_engine *e, char *buf, size_t n)
+{
+    switch (e->tripped) {
+    case TRIP_BUDGET:
+        snprintf(buf, n, "instruction budget spent (%lld)", e->limits[LIM_INSTRUCTIONS]);
+        break;
+    case TRIP_MEMORY:
+        snprintf(buf, n, "memory limit reached (%lld bytes)", e->limits[LIM_MEMORY]);
+        break;
+    default:
+        snprintf(buf, n, "cancelled");
+        break;
+    }
+    return buf;
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    isorules_engine *e = engine_of(L);
+    if (!e->tripped) {
+        if (ar->event != LUA_HOOKCOUNT)
+            return;
+        e->spent += HOOK_STEP;
+        if (atomic_load(&e->cancel))
+            e->tripped = TRIP_CANCEL;
+        else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
+            e->tripped = TRIP_BUDGET;
+        else
+            return;
+    }
+    if (ar->event == LUA_HOOKCALL || ar->event == LUA_HOOKTAILCALL) {
+        /* let C functions run (the message handler is one); raise in Lua */
+        if (lua_getinfo(L, "S", ar) && ar->what[0] == 'C')
+            return;
+    }
+    if (e->trip_line == 0 && lua_getinfo(L, "l", ar) && ar->currentline > 0)
+        e->trip_line = ar->currentline;
+    lua_sethook(L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    char buf[96];
+    lua_pushstring(L, trip_message(e, buf, sizeof buf));
+    lua_error(L);
+}
+
+/* Message handler of every rule run: notes the line of the rule code that
+ * raised. Never calls back into rule code (no __tostring), since an error
+ * object's metamethods may be hostile. */
+static int l_msgh(lua_State *L)
+{
+    isorules_engine *e = engine_of(L);
+    lua_Debug ar;
+    if (e->trip_line == 0) {
+        for (int level = 1; lua_getstack(L, level, &ar); level++) {
+            if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+                e->trip_line = ar.currentline;
+                break;
+            }
+        }
+    }
+    if (e->tripped) {
+        char buf[96];
+        lua_pushstring(L, trip_message(e, buf, sizeof buf));
+    } else if (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER) {
+        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    } else {
+        lua_pushvalue(L, 1);
+    }
+    return 1;
+}
+
+int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
+{
+    lua_State *L = e->L;
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, l_msgh);
+    lua_insert(L, base);
+    e->spent = 0;
+    e->tripped = 0;
+    e->trip_line = 0;
+    e->mem_ceiling = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;
+    lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
+    int status = lua_pcall(L, nargs, nresults, base);
+    lua_sethook(L, NULL, 0, 0);
+    e->mem_ceiling = 0;
+    lua_remove(L, base);
+    if (status != LUA_OK && e->tripped) {
+        char buf[96];
+        lua_pop(L, 1);
+        lua_pushstring(L, trip_message(e, buf, sizeof buf));
+    } else if (status == LUA_ERRMEM) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "not enough memory");
+    }
+    return status;
+}
+
+const char *ir_sandbox_error(isorules_engine *e, int *line)
+{
+    const char *msg = lua_tostring(e->L, -1);
+    *line = e->trip_line;
+    if (!msg)
+        return "error";
+    /* "@file:12: message" or "file:12: message": keep the message, the line
+     * comes from the handler */
+    const char *p = msg;
+    while (*p && *p != '\n') {
+        if (p[0] == ':' && p[1] >= '0' && p[1] <= '9') {
+            const char *q = p + 1;
+            int ln = 0;
+            while (*q >= '0' && *q <= '9')
+                ln = ln * 10 + (*q++ - '0');
+            if (q[0] == ':' && q[1] == ' ') {
+                if (*line == 0)
+                    *line = ln;
+                return q + 2;
+            }
+        }
+        p++;
+    }
+    return msg;
+}
+
+/* print(...): to stderr, prefixed with the running rule's id, never into a
+ * report. */
+static int l_print(lua_State *L)
+{
+    isorules_engine *e = engine_of(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addchar(&b, '[');
+    luaL_addstring(&b, e->cur_rule ? e->cur_rule->info.id : "rules");
+    luaL_addstring(&b, "] ");
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    fwrite(s, 1, len, stderr);
+    return 0;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]): text only; the chunk gets the
+ * calling file's environment (upvalue 1) unless env is given. */
+static int l_load(lua_State *L)
+{
+    size_t len;
+    const char *s = lua_tolstring(L, 1, &len);
+    if (!s || lua_type(L, 1) != LUA_TSTRING)
+        return luaL_argerror(L, 1, "a string chunk expected (reader functions are not allowed)");
+    const char *name = luaL_optstring(L, 2, s);
+    const char *mode = luaL_optstring(L, 3, "t");
+    if (strchr(mode, 'b') && !strchr(mode, 't'))
+        return luaL_argerror(L, 3, "binary chunks are not allowed");
+    int has_env = !lua_isnone(L, 4);
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (has_env)
+        lua_pushvalue(L, 4);
+    else
+        lua_pushvalue(L, lua_upvalueindex(1));
+    lua_setupvalue(L, -2, 1);
+    return 1;
+}
+
+/* setmetatable(t, mt): refuses __gc, since Lua runs finalizers with hooks
+ * off, beyond any budget. */
+static int l_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "__gc metamethods are not allowed in rules");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static const char *const base_names[] = {
+    "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal",
+    "rawget", "rawlen", "rawset", "select", "tonumber", "tostring", "type", "xpcall",
+    "_VERSION", NULL};
+static const char *const lib_names[] = {"string", "table", "math", "utf8", NULL};
+
+/* stack: +0. Copies table at idx into a new table. */
+static void shallow_copy(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+}
+
+void ir_sandbox_push_format(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, PRISTINE);
+    lua_getfield(L, -1, "string");
+    lua_getfield(L, -1, "format");
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+}
+
+void ir_sandbox_env(lua_State *L, isorules_engine *e, const char *name)
+{
+    (void)name;
+    lua_newtable(L); /* env */
+    int env = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, PRISTINE);
+    int pr = lua_gettop(L);
+    for (int i = 0; base_names[i]; i++) {
+        lua_getfield(L, pr, base_names[i]);
+        lua_setfield(L, env, base_names[i]);
+    }
+    for (int i = 0; lib_names[i]; i++) {
+        lua_getfield(L, pr, lib_names[i]);
+        shallow_copy(L, -1);
+        lua_setfield(L, env, lib_names[i]);
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, pr, "setmetatable");
+    lua_pushcclosure(L, l_setmetatable, 1);
+    lua_setfield(L, env, "setmetatable");
+    lua_pushcfunction(L, l_print);
+    lua_setfield(L, env, "print");
+    lua_pushvalue(L, env);
+    lua_pushcclosure(L, l_load, 1);
+    lua_setfield(L, env, "load");
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+    lua_pushinteger(L, ISORULES_RULE_API);
+    lua_setfield(L, env, "ISORULES_RULE_API");
+    lua_pop(L, 1); /* pristine */
+    ir_rules_open_lib(L, e); /* rule, isorules */
+}
+
+/* Keeps the stock libraries out of reach of rules, and builds the string
+ * metatable every string shares. Runs unprotected on a fresh state: only
+ * memory errors could raise, and the engine handles that at open. */
+static int l_setup(lua_State *L)
+{
+    static const luaL_Reg libs[] = {{LUA_GNAME, luaopen_base},       {LUA_TABLIBNAME, luaopen_table},
+                                    {LUA_STRLIBNAME, luaopen_string}, {LUA_MATHLIBNAME, luaopen_math},
+                                    {LUA_UTF8LIBNAME, luaopen_utf8},  {NULL, NULL}};
+    for (const luaL_Reg *lib = libs; lib->func; lib++) {
+        luaL_requiref(L, lib->name, lib->func, 1);
+        lua_pop(L, 1);
+    }
+    lua_newtable(L); /* pristine */
+    int pr = lua_gettop(L);
+    lua_pushglobaltable(L);
+    for (int i = 0; base_names[i]; i++) {
+        lua_getfield(L, -1, base_names[i]);
+        lua_setfield(L, pr, base_names[i]);
+    }
+    lua_getfield(L, -1, "setmetatable");
+    lua_setfield(L, pr, "setmetatable");
+    for (int i = 0; lib_names[i]; i++) {
+        lua_getfield(L, -1, lib_names[i]);
+        shallow_copy(L, -1);
+        lua_remove(L, -2);
+        lua_setfield(L, pr, lib_names[i]);
+    }
+    lua_pop(L, 1); /* globals */
+    lua_getfield(L, pr, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    /* the shared string metatable: methods from a hidden copy, protected */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    shallow_copy(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 3);
+    lua_setfield(L, LUA_REGISTRYINDEX, PRISTINE);
+    return 0;
+}
+
+int ir_sandbox_open(isorules_engine *e)
+{
+    lua_State *L = lua_newstate(l_alloc, e);
+    if (!L)
+        return ISORULES_NOMEM;
+    *(isorules_engine **)lua_getextraspace(L) = e;
+    e->L = L;
+    lua_pushcfunction(L, l_setup);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        lua_close(L);
+        e->L = NULL;
+        return ISORULES_NOMEM;
+    }
+    return ISORULES_OK;
+}

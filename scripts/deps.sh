@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs what isorules needs to build and test, from Debian's packages:
+# libraries that pkg-config cannot find and tools that are not on PATH.
+# Does nothing when everything is present.
+set -u
+missing=""
+need() { missing="$missing $1"; }
+
+command -v pkg-config >/dev/null 2>&1 || need pkg-config
+command -v cc >/dev/null 2>&1 || need gcc
+command -v make >/dev/null 2>&1 || need make
+command -v python3 >/dev/null 2>&1 || need python3
+if command -v pkg-config >/dev/null 2>&1; then
+    pkg-config --exists lua5.4 || need liblua5.4-dev
+    pkg-config --exists yaml-0.1 || need libyaml-dev
+    pkg-config --exists libutf8proc || need libutf8proc-dev
+    pkg-config --exists cmocka || need libcmocka-dev
+else
+    need "liblua5.4-dev libyaml-dev libutf8proc-dev libcmocka-dev"
+fi
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+echo "deps: installing$missing"
+if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive $cmd
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive $cmd
+else
+    echo "deps: missing packages; as root, run:" >&2
+    echo "  apt-get update && $cmd" >&2
+    exit 1
+fi

@@ -1,0 +1,133 @@
+#!/bin/sh
+# CLI tests on real files (CLI.md): exit codes, text and JSON output, errors,
+# atomic output, order independence. usage: tests/cli.sh path/to/isorules
+# Ends with `cli: N passed, N failed`.
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.." || exit 2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -20; }
+
+# run NAME EXPECTED_EXIT ARGS...: output in $tmp/out, errors in $tmp/err
+run() {
+    name=$1 want=$2
+    shift 2
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else bad "$name: exit $got, want $want" "$tmp/err"; fi
+}
+# has NAME FILE PATTERN: FILE has a line matching the grep pattern
+has() {
+    if grep -q -- "$3" "$2"; then ok "$1"; else bad "$1: no line matching '$3' in $2" "$2"; fi
+}
+hasnt() {
+    if grep -q -- "$3" "$2"; then bad "$1: unexpected line matching '$3'" "$2"; else ok "$1"; fi
+}
+json_ok() {
+    if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$2" 2>"$tmp/jsonerr"; then ok "$1"; else bad "$1: invalid JSON" "$tmp/jsonerr"; fi
+}
+S=samples/kien-giang-2021
+A="--as-of 2021-12-31 --no-progress"
+
+# --- the samples, text and JSON
+run "audit samples" 1 audit $A samples/
+has "text finding with position" "$tmp/out" "^$S/so-tu-phap.yaml:[0-9]*:[0-9]*: error QMS001 \[stp\] "
+has "summary line" "$tmp/out" "errors*, [0-9]* warnings*.* in [0-9]* agencies ([0-9]* rules, as of 2021-12-31)$"
+run "audit samples json" 1 audit $A --format json samples/
+json_ok "json parses" "$tmp/out"
+cp "$tmp/out" "$tmp/folder.json"
+python3 - "$tmp/out" >"$tmp/check" 2>&1 <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["isorules"] == 1 and r["as_of"] == "2021-12-31", r
+keys = ["rule", "severity", "agency", "subject", "message", "file", "line", "column"]
+for f in r["findings"]:
+    assert list(f) == keys, f
+    assert f["line"] > 0 and f["column"] > 0, f
+s = r["summary"]
+assert list(s) == ["files", "agencies", "rules", "errors", "warnings", "infos"], s
+assert s["errors"] == sum(f["severity"] == "error" for f in r["findings"])
+assert s["agencies"] == len(r["agencies"]) > 0
+assert r["errors"] == []
+print("fields ok")
+PY
+has "json fields as CLI.md" "$tmp/check" "fields ok"
+
+# --- the same files in another order give the same report
+files=$(find samples -name '*.yaml' | sort -r)
+# shellcheck disable=SC2086
+run "audit files in reverse order" 1 audit $A --format json $files
+if cmp -s "$tmp/out" "$tmp/folder.json"; then ok "same report byte for byte"; else bad "order changed the report"; fi
+
+# --- selection and exit codes
+run "only QMS002" 1 audit $A --only QMS002 samples/
+hasnt "only QMS002: no QMS001" "$tmp/out" " QMS001 "
+has "only QMS002: QMS002" "$tmp/out" " QMS002 "
+run "skip prefix" 0 audit $A --skip 'QMS*,FMT002' --fail-on error samples/
+run "fail-on never" 0 audit $A --fail-on never samples/
+run "fail-on info" 1 audit $A --only FMT003 --fail-on info samples/
+run "fail-on warning with info only" 0 audit $A --only FMT003 --fail-on warning samples/
+
+# --- bad input: errors named, the rest still audited
+run "duplicate key" 2 audit $A tests/cli/dup-key.yaml tests/cli/good.yaml
+has "duplicate key named with both positions" "$tmp/err" "tests/cli/dup-key.yaml:7:5: duplicate key \"process\" (first at line 6, column 5)"
+has "other file still audited" "$tmp/out" "^tests/cli/good.yaml:6:5: error QMS001 \[good\] 1.000003"
+run "syntax error" 2 audit $A --format json tests/cli/syntax.yaml tests/cli/good.yaml
+json_ok "syntax error json parses" "$tmp/out"
+has "syntax error has a position" "$tmp/out" '"file": "tests/cli/syntax.yaml", "line": [1-9]'
+run "missing path" 2 audit $A tests/cli/nope.yaml tests/cli/good.yaml
+has "missing path named" "$tmp/err" "tests/cli/nope.yaml: No such file"
+mkdir "$tmp/empty"
+run "folder without YAML" 2 audit $A "$tmp/empty"
+has "folder without YAML named" "$tmp/err" "no YAML files"
+run "depth limit" 2 audit $A --limit depth=2 tests/cli/good.yaml
+has "depth limit named with position" "$tmp/err" "good.yaml:6:5: nesting deeper than 2"
+
+# --- hostile rules end as errors; other rules still report
+for h in escape loop memory bytecode; do
+    run "hostile $h" 2 audit $A --limit instructions=2000000 --limit memory=8000000 --format json \
+        --rules tests/hostile/$h.lua --rules tests/hostile/good.lua tests/cli/good.yaml
+    json_ok "hostile $h: json parses" "$tmp/out"
+    has "hostile $h: an errors entry naming the rule" "$tmp/out" '"rule": "HOST0[1-4]", "file": "tests/hostile/'
+    has "hostile $h: other rules still report" "$tmp/out" '"rule": "MINE01"'
+    has "hostile $h: built-ins still report" "$tmp/out" '"rule": "QMS001"'
+done
+[ -e /tmp/isorules-pwned ] && bad "os.execute ran" || ok "os.execute did not run"
+
+# --- output: atomic, failures clear
+run "output file" 1 audit $A -o "$tmp/report.json" --format json samples/
+json_ok "output file is complete" "$tmp/report.json"
+run "output to a missing folder" 2 audit $A -o "$tmp/no/such/report.txt" samples/
+if [ -e "$tmp/no" ]; then bad "missing folder created"; else ok "nothing written"; fi
+run "output to a full disk" 2 audit $A -o /dev/full samples/
+"$bin" audit $A samples/ 2>"$tmp/err" | head -1 >/dev/null
+ok "closed pipe did not hang"
+ls "$tmp" | grep -q 'tmp\.' && bad "temporary file left" || ok "no temporary file left"
+
+# --- usage
+run "unknown option" 2 audit --bogus samples/
+run "sarif not yet" 2 audit --format sarif samples/
+run "bad date" 2 audit --as-of 2021-02-30 samples/
+run "bad limit" 2 audit --limit nosuch=1 samples/
+run "no paths" 2 audit
+run "unknown command" 2 frobnicate
+run "version" 0 version
+has "version printed" "$tmp/out" "^isorules [0-9]*\.[0-9]*\.[0-9]*"
+run "help" 0 --help
+has "help lists audit" "$tmp/out" "audit \[options\] PATH"
+run "help limits" 0 help limits
+has "limits listed" "$tmp/out" "instructions *10000000"
+run "rules" 0 rules
+has "rules lists QMS001" "$tmp/out" "^QMS001 *error"
+run "rules json" 0 rules --format json
+json_ok "rules json parses" "$tmp/out"
+run "rules show" 0 rules show QMS001 --lang vi
+has "rules show names the file" "$tmp/out" "rules/qms.lua:[0-9]"
+run "rules show unknown" 2 rules show NOPE01
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,5 @@
+rule { id = "HOST04", severity = "error", scope = "agency", title = "bytecode",
+  check = function(agency, ctx)
+    local f = assert(load("\27Lua\84\0\25\147\13\10\26\10\4\8\8\120\86", "x", "b"))
+    f()
+  end }
