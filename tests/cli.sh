@@ -129,5 +129,15 @@ run "rules show" 0 rules show QMS001 --lang vi
 has "rules show names the file" "$tmp/out" "rules/qms.lua:[0-9]"
 run "rules show unknown" 2 rules show NOPE01
 
+# --- the examples of docs/writing-rules.md run and find what the guide says
+run "doc examples" 1 audit $A --rules docs/examples/rules --only 'EX*' tests/cli/examples
+has "EX001 fires" "$tmp/out" "^tests/cli/examples/agencies.yaml:1:1: warning EX001 \[xa-a\] xa-a: agency xa-a has no name$"
+has "EX002 fires" "$tmp/out" "^tests/cli/examples/agencies.yaml:8:5: error EX002 \[xa-a\] xa-a: no internal audit between 2020-12-31 and 2021-12-31$"
+has "EX003 fires at the parent" "$tmp/out" "^tests/cli/examples/agencies.yaml:4:9: warning EX003 \[xa-a\] xa-a: parent huyen-khong-co is not in the model$"
+hasnt "huyen-b is clean" "$tmp/out" "huyen-b"
+run "doc examples in Vietnamese" 1 audit $A --lang vi --rules docs/examples/rules --only 'EX*' tests/cli/examples
+has "Vietnamese message" "$tmp/out" "cơ quan xa-a chưa có tên"
+has "Vietnamese summary" "$tmp/out" "1 lỗi, 2 cảnh báo trong 2 cơ quan (3 quy tắc, tính đến ngày 2021-12-31)"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
