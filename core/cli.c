@@ -21,6 +21,7 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  audit [options] PATH...      audit YAML files or folders (every *.yaml, *.yml below)\n"
+    "  test [options] PATH...       run rule tests (files holding a `kind: expect` document)\n"
     "  rules [--format text|json]   list the rules in force: id, severity, title, basis\n"
     "  rules show ID                a rule's full explanation, legal basis and source file\n"
     "  version                      print the version\n"
@@ -56,6 +57,18 @@ static const char usage_audit[] =
     "Findings print as FILE:LINE:COL: SEVERITY RULE [AGENCY] SUBJECT: MESSAGE, then a\n"
     "summary line. Errors (unreadable inputs, failing rules) go to stderr in text\n"
     "format and into \"errors\" in JSON.\n";
+
+static const char usage_test[] =
+    "usage: isorules test [--rules PATH] [--no-builtin] [--only IDS] [--skip IDS]\n"
+    "                     [--lang vi|en] [--limit NAME=VALUE] PATH...\n"
+    "\n"
+    "Runs rule tests. Every YAML file below PATH that holds a `kind: expect` document\n"
+    "is a test: its other documents (for a file named expect.yaml, every YAML file of\n"
+    "its folder and below) are audited at the expect document's as_of, and the\n"
+    "findings must be exactly its `findings`, as a multiset of (rule, agency,\n"
+    "subject). Prints ok or FAIL per test with each missing and unexpected finding,\n"
+    "then `N passed, N failed`. Exit 0 all passed, 1 some failed, 2 some could not\n"
+    "run (an input error in the model, a malformed expect document).\n";
 
 static const char usage_rules[] =
     "usage: isorules rules [--format text|json] [--rules PATH] [--no-builtin] [--lang vi|en]\n"
@@ -398,6 +411,34 @@ static int cmd_audit(const opts *o)
     return worst >= fail_on ? EXIT_FOUND : 0;
 }
 
+/* ---- test ---- */
+
+static int cmd_test(const opts *o)
+{
+    if (o->help) {
+        fputs(usage_test, stdout);
+        return 0;
+    }
+    if (o->npaths == 0)
+        return usage_error("%s", "test needs at least one file or folder");
+    if (o->format || o->output || o->as_of || o->fail_on)
+        return usage_error("%s", "test takes --rules, --no-builtin, --only, --skip, --lang, --limit");
+    isorules_engine *e;
+    if (isorules_open(&e) != ISORULES_OK)
+        return usage_error("%s", "out of memory");
+    int rc = setup_engine(e, o, 0);
+    if (!rc)
+        rc = apply_limits(e, o);
+    if (!rc) {
+        isorules_select(e, o->only, o->skip);
+        rc = isorules_test_paths(e, o->paths, o->npaths, stdout);
+    }
+    isorules_close(e);
+    if (fflush(stdout) != 0)
+        rc = EXIT_TROUBLE;
+    return rc;
+}
+
 /* ---- rules ---- */
 
 static void json_string(const char *s)
@@ -489,6 +530,8 @@ static int cmd_help(const char *topic)
         fputs(usage_audit, stdout);
     } else if (strcmp(topic, "rules") == 0) {
         fputs(usage_rules, stdout);
+    } else if (strcmp(topic, "test") == 0) {
+        fputs(usage_test, stdout);
     } else if (strcmp(topic, "limits") == 0) {
         isorules_engine *e;
         if (isorules_open(&e) != ISORULES_OK)
@@ -521,14 +564,14 @@ int main(int argc, char **argv)
                ISORULES_REPORT_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "test") == 0 || strcmp(cmd, "merge") == 0)
+    if (strcmp(cmd, "merge") == 0)
         return usage_error("'%s' is not available in this version yet", cmd);
-    if (strcmp(cmd, "audit") != 0 && strcmp(cmd, "rules") != 0)
+    if (strcmp(cmd, "audit") != 0 && strcmp(cmd, "rules") != 0 && strcmp(cmd, "test") != 0)
         return usage_error("unknown command '%s'", cmd);
     opts o;
     int rc = parse_opts(argc, argv, 2, &o);
     if (rc == 0)
-        rc = strcmp(cmd, "audit") == 0 ? cmd_audit(&o) : cmd_rules(&o);
+        rc = strcmp(cmd, "audit") == 0 ? cmd_audit(&o) : strcmp(cmd, "test") == 0 ? cmd_test(&o) : cmd_rules(&o);
     free_opts(&o);
     return rc;
 }

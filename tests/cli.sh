@@ -139,5 +139,20 @@ run "doc examples in Vietnamese" 1 audit $A --lang vi --rules docs/examples/rule
 has "Vietnamese message" "$tmp/out" "cơ quan xa-a chưa có tên"
 has "Vietnamese summary" "$tmp/out" "1 lỗi, 2 cảnh báo trong 2 cơ quan (3 quy tắc, tính đến ngày 2021-12-31)"
 
+# --- isorules test
+run "test: the rule fixtures pass" 0 test tests/rules
+has "test: last line" "$tmp/out" "^[1-9][0-9]* passed, 0 failed$"
+run "test: a failing test" 1 test tests/cli/tests-failing
+has "test: FAIL line" "$tmp/out" "^FAIL tests/cli/tests-failing/wrong.yaml$"
+has "test: missing finding" "$tmp/out" "missing: (QMS002, x, A)"
+has "test: unexpected finding with position" "$tmp/out" "unexpected: (QMS001, x, A) at tests/cli/tests-failing/wrong.yaml:4:5"
+has "test: counts" "$tmp/out" "^0 passed, 1 failed$"
+run "test: a malformed expect document" 2 test tests/cli/tests-broken
+has "test: says why" "$tmp/out" "cannot run: the expect document needs as_of"
+run "test: expect.yaml takes its folder" 0 test tests/cli/tests-folder
+has "test: expect.yaml ok" "$tmp/out" "^ok   tests/cli/tests-folder/expect.yaml$"
+run "test: audit ignores expect documents" 1 audit $A tests/cli/tests-folder
+has "test: audit of the folder" "$tmp/out" "QMS001 \[folder-a\] F.1"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -38,5 +38,17 @@ else
     passed=$((passed + p))
     failed=$((failed + f))
 fi
+echo "== rule tests (isorules test tests/rules)"
+"$dir/isorules" test tests/rules >"$log" 2>&1
+rc=$?
+cat "$log"
+p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -n 1)
+f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -n 1)
+if [ -z "$p" ] || [ $rc -gt 1 ]; then
+    echo "rule tests did not run (exit $rc)"
+    failed=$((failed + 1))
+fi
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -225,6 +225,17 @@ ISORULES_API void isorules_cancel(isorules_engine *e);
 /* "error", "warning" or "info" (static storage); NULL for anything else. */
 ISORULES_API const char *isorules_severity_name(int severity);
 
+/* Rule tests (isorules test): every file below the paths that holds a
+ * `kind: expect` document is a test, audited at its as_of with e's rules,
+ * selection, limits and language, its findings compared with the expected
+ * ones as a multiset of (rule, agency, subject). Writes `ok FILE` or
+ * `FAIL FILE` with each missing and unexpected finding, then
+ * `N passed, N failed`, to out (borrowed). Replaces e's inputs and restores
+ * its finding and error callbacks. Returns 0 when all passed, 1 when one
+ * failed, 2 when one could not run (an input error in its model, a malformed
+ * expect document, an unreadable file). */
+ISORULES_API int isorules_test_paths(isorules_engine *e, const char *const *paths, int npaths, FILE *out);
+
 /* ---- Reports ----
  * A report writer turns a run into text or JSON (the formats of the
  * isorules command, CLI.md). It installs the engine's finding, error and
