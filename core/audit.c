@@ -227,8 +227,10 @@ static int phase1(isorules_engine *e, void *ud)
     lua_newtable(L); /* keepalive of this file's registers */
     int keep = lua_gettop(L);
     s->ld.keep_idx = keep;
+    size_t reg_from = e->reg.n;
     for (long doc = 0;; doc++) {
         int line, col;
+        size_t doc_from = e->reg.n;
         int rc = ir_loader_next(&s->ld, L, &e->reg, s->file, IR_STOP_AT_AGENCY, &line, &col);
         if (rc == IR_LOAD_END)
             break;
@@ -238,6 +240,7 @@ static int phase1(isorules_engine *e, void *ud)
         }
         if (rc == IR_LOAD_ERR) {
             load_error(e, s);
+            ir_pos_truncate(&e->reg, reg_from); /* nothing of the file is kept */
             return ISORULES_OK;
         }
         int d = lua_gettop(L);
@@ -246,6 +249,7 @@ static int phase1(isorules_engine *e, void *ud)
         e->cur_col = col;
         if (kind == KIND_AGENCY) { /* `kind` was not the first key */
             f->first_agency = doc;
+            ir_pos_truncate(&e->reg, doc_from);
             break;
         }
         if (kind >= KIND_LEGAL && kind <= KIND_PLAN) {
@@ -253,8 +257,10 @@ static int phase1(isorules_engine *e, void *ud)
             lua_rawgeti(L, regs, kind - KIND_LEGAL + 1);
             lua_pushvalue(L, d);
             lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-        } else if (kind != KIND_EXPECT) {
-            bad_kind(e, d, kind, line, col);
+        } else {
+            if (kind != KIND_EXPECT)
+                bad_kind(e, d, kind, line, col);
+            ir_pos_truncate(&e->reg, doc_from); /* not a register: not kept */
         }
         lua_settop(L, keep);
     }

@@ -142,3 +142,17 @@ long ir_pos_copy(ir_posstore *ps, const ir_posstore *from, const ir_node *src)
         return -1;
     return idx;
 }
+
+void ir_pos_truncate(ir_posstore *ps, size_t n)
+{
+    if (n >= ps->n)
+        return;
+    ps->n = n;
+    ps->ne = n ? ps->nodes[n - 1].first + ps->nodes[n - 1].count : 0;
+    for (size_t i = 0; i < n; i++) /* entries are appended when a collection closes */
+        if (ps->nodes[i].first + ps->nodes[i].count > ps->ne)
+            ps->ne = ps->nodes[i].first + ps->nodes[i].count;
+    memset(ps->slots, 0, ps->nslots * sizeof *ps->slots);
+    for (size_t i = 0; i < n; i++)
+        slot_insert(ps, ps->nodes[i].obj, (uint32_t)(i + 1));
+}

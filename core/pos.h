@@ -42,6 +42,9 @@ void ir_pos_init(ir_posstore *ps);
 void ir_pos_free(ir_posstore *ps);
 /* Forgets every record, keeping the memory for reuse. */
 void ir_pos_clear(ir_posstore *ps);
+/* Forgets the records from index n on (and their entries), as if they had
+ * never been added. Rebuilds the hash: for rare paths only. */
+void ir_pos_truncate(ir_posstore *ps, size_t n);
 /* Adds a record for obj (replacing any earlier one); returns its index, or
  * -1 when out of memory. */
 long ir_pos_add(ir_posstore *ps, const void *obj, int kind, int line, int col, uint32_t file);
