@@ -343,7 +343,8 @@ static void ctx_catalogs(isorules_engine *e, int ctx, const char *province)
             lua_rawgeti(L, all, i);
             int cat = lua_gettop(L);
             int t = lua_getfield(L, cat, "province");
-            int applies = t == LUA_TNIL || (province && lua_type(L, -1) == LUA_TSTRING &&
+            /* provinces compare as text: `province: 91` is the province "91" */
+            int applies = t == LUA_TNIL || (province && (t == LUA_TSTRING || t == LUA_TNUMBER) &&
                                             strcmp(lua_tostring(L, -1), province) == 0);
             lua_pop(L, 1);
             if (applies) {
@@ -439,13 +440,16 @@ static void keep_positions(isorules_engine *e, int idx, int depth, uint32_t agen
     }
 }
 
+/* Runs a model rule's keep on the agency being audited and files what it
+ * returns as kept[i] (i: the agency's place in the index) and, for the first
+ * agency with an id, kept[id]. */
 static void run_keep(isorules_engine *e, const ir_rule *r, int doc, int keepalive)
 {
     lua_State *L = e->L;
     if (call_rule(e, r, r->keep_ref, doc, 1) != LUA_OK)
         return;
     int res = lua_gettop(L);
-    if (lua_isnil(L, res) || !e->cur_agency) {
+    if (lua_isnil(L, res)) {
         lua_pop(L, 1);
         return;
     }
@@ -457,15 +461,49 @@ static void run_keep(isorules_engine *e, const ir_rule *r, int doc, int keepaliv
         lua_setfield(L, -3, r->info.id);
     }
     int kept = lua_gettop(L);
-    if (lua_getfield(L, kept, e->cur_agency) == LUA_TNIL) { /* the first agency with an id wins */
+    lua_pushvalue(L, res);
+    lua_rawseti(L, kept, (lua_Integer)e->nindex);
+    if (e->cur_agency && e->index[e->nindex - 1].owns_id) {
         lua_pushvalue(L, res);
         lua_setfield(L, kept, e->cur_agency);
-        lua_newtable(L);
-        keep_positions(e, res, 0, (uint32_t)e->nindex, lua_gettop(L));
-        lua_pushvalue(L, keepalive); /* the key text its positions point at */
-        run_append(L, "keepalive");
     }
+    lua_newtable(L);
+    keep_positions(e, res, 0, (uint32_t)e->nindex, lua_gettop(L));
+    lua_pushvalue(L, keepalive); /* the key text its positions point at */
+    run_append(L, "keepalive");
     lua_settop(L, res - 1);
+}
+
+/* A file failed after some of its agencies were audited: forget what they
+ * left in the model (kept facts, their ids), as if the file had not been
+ * read. */
+static int forget_agencies(isorules_engine *e, void *ud)
+{
+    size_t from = *(size_t *)ud;
+    lua_State *L = e->L;
+    run_field(L, "kept");
+    int kept = lua_gettop(L);
+    run_field(L, "agency_ids");
+    int ids = lua_gettop(L);
+    for (size_t i = from; i < e->nindex; i++) {
+        const ir_agency *a = &e->index[i];
+        if (a->id && a->owns_id) {
+            lua_pushnil(L);
+            lua_setfield(L, ids, a->id);
+        }
+        lua_pushnil(L);
+        while (lua_next(L, kept)) { /* rule id -> its kept table */
+            if (a->id && a->owns_id) {
+                lua_pushnil(L);
+                lua_setfield(L, -2, a->id);
+            }
+            lua_pushnil(L);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, kept - 1);
+    return ISORULES_OK;
 }
 
 /* ---- phase 2: agencies ---- */
@@ -499,6 +537,7 @@ static void index_add(isorules_engine *e, int doc, int line, int col)
     a->province = field_str(L, doc, "province");
     a->role = field_str(L, doc, "role");
     a->file = e->cur_file;
+    a->owns_id = 0;
     a->line = line;
     a->col = col;
 }
@@ -531,6 +570,7 @@ static void audit_agency(isorules_engine *e, int doc, int keepalive, int line, i
         } else {
             lua_pushboolean(L, 1);
             lua_setfield(L, -3, a->id);
+            a->owns_id = 1;
         }
         lua_pop(L, 2);
     }
@@ -606,6 +646,7 @@ static void finish_file(isorules_engine *e, uint32_t file, size_t index_from)
     ir_file *f = &e->files[file];
     if (f->failed) {
         ir_findings_free(&f->held);
+        protect(e, forget_agencies, &index_from);
         for (size_t i = index_from; i < e->nindex; i++) {
             ir_agency *a = &e->index[i];
             free(a->id), free(a->name), free(a->level), free(a->parent), free(a->province), free(a->role);

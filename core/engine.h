@@ -69,6 +69,7 @@ typedef struct ir_agency {
     char *id, *name, *level, *parent, *province, *role;
     uint32_t file;
     int line, col;
+    int owns_id; /* the first agency with this id */
 } ir_agency;
 
 typedef struct ir_error {

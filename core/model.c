@@ -175,9 +175,14 @@ static void describe(lua_State *L, int idx, char *buf, size_t n)
 static void fmt002(walk *w, const ir_entry *en, const char *what_vi, const char *what_en, int vidx)
 {
     char val[80], vi[300], en_[300];
-    describe(w->L, vidx, val, sizeof val);
-    snprintf(vi, sizeof vi, "%s %s", val, what_vi);
-    snprintf(en_, sizeof en_, "%s %s", val, what_en);
+    if (lua_type(w->L, vidx) == LUA_TLIGHTUSERDATA) { /* a null list item */
+        snprintf(vi, sizeof vi, "mục danh sách %s", what_vi);
+        snprintf(en_, sizeof en_, "the list item %s", what_en);
+    } else {
+        describe(w->L, vidx, val, sizeof val);
+        snprintf(vi, sizeof vi, "%s %s", val, what_vi);
+        snprintf(en_, sizeof en_, "%s %s", val, what_en);
+    }
     ir_fmt(w->e, "FMT002", w->path, vi, en_, w->e->cur_file, en->line, en->col);
 }
 
@@ -275,10 +280,27 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
             break;
         }
         if (t == LUA_TTABLE && node_kind(w, v) == IR_SEQ) {
+            const ir_node *nd = ir_pos_find(w->ps, lua_topointer(L, v));
+            if (nd->seen)
+                return;
+            ((ir_node *)nd)->seen = 1;
             lua_Integer len = (lua_Integer)lua_rawlen(L, v);
             for (lua_Integer i = 1; i <= len; i++) {
-                lua_rawgeti(L, v, i);
-                normalize_top(L);
+                int it = lua_rawgeti(L, v, i);
+                if (it == LUA_TSTRING || it == LUA_TNUMBER) {
+                    normalize_top(L);
+                } else {
+                    /* a null item or one that is not an id: FMT002, skipped by rules */
+                    const ir_entry *ie = ir_pos_entry_index(w->ps, ir_pos_find(w->ps, lua_topointer(L, v)), i);
+                    size_t old = path_push_index(w, (long long)i - 1);
+                    if (ie && it == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == IR_NULL_ITEM)
+                        fmt002(w, ie, "trống (null)", "is empty (null)", lua_gettop(L));
+                    else if (ie)
+                        fmt002(w, ie, "không phải một mã định danh", "is not an identifier", lua_gettop(L));
+                    path_pop(w, old);
+                    lua_pop(L, 1);
+                    lua_pushlightuserdata(L, IR_NULL_ITEM);
+                }
                 lua_rawseti(L, v, i);
             }
             return;

@@ -87,6 +87,12 @@ has "folder without YAML named" "$tmp/err" "no YAML files"
 run "depth limit" 2 audit $A --limit depth=2 tests/cli/good.yaml
 has "depth limit named with position" "$tmp/err" "good.yaml:6:5: nesting deeper than 2"
 
+run "a file that fails leaves nothing in the model" 2 audit $A tests/cli/dropped
+has "the failed file is an error" "$tmp/err" "tests/cli/dropped/a.yaml:10:1: "
+hasnt "its agency is not a repeat of a later one" "$tmp/out" "FMT001"
+hasnt "its reports are not checked" "$tmp/out" "QMS051"
+has "only the other file's agencies count" "$tmp/out" "in 2 agencies"
+
 # --- hostile rules end as errors; other rules still report
 for h in escape loop memory bytecode; do
     run "hostile $h" 2 audit $A --limit instructions=2000000 --limit memory=8000000 --format json \
