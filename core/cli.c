@@ -455,6 +455,11 @@ static void json_string(const char *s)
     putchar('"');
 }
 
+static int rule_cmp(const void *a, const void *b)
+{
+    return strcmp((*(const isorules_rule_info *const *)a)->id, (*(const isorules_rule_info *const *)b)->id);
+}
+
 static int cmd_rules(const opts *o)
 {
     if (o->help) {
@@ -489,10 +494,18 @@ static int cmd_rules(const opts *o)
         return rc;
     }
     int n = isorules_rule_count(e);
+    const isorules_rule_info **sorted = calloc((size_t)n + 1, sizeof *sorted);
+    if (!sorted) {
+        isorules_close(e);
+        return usage_error("%s", "out of memory");
+    }
+    for (int i = 0; i < n; i++)
+        sorted[i] = isorules_rule_at(e, i);
+    qsort(sorted, (size_t)n, sizeof *sorted, rule_cmp);
     if (strcmp(format, "json") == 0)
         printf("[");
     for (int i = 0; i < n; i++) {
-        const isorules_rule_info *r = isorules_rule_at(e, i);
+        const isorules_rule_info *r = sorted[i];
         if (strcmp(format, "json") == 0) {
             printf(i ? ",\n  { \"id\": " : "\n  { \"id\": ");
             json_string(r->id);
@@ -504,8 +517,14 @@ static int cmd_rules(const opts *o)
             json_string(r->title_vi);
             printf(", \"en\": ");
             json_string(r->title_en);
+            printf(" }, \"explain\": { \"vi\": ");
+            json_string(r->explain_vi);
+            printf(", \"en\": ");
+            json_string(r->explain_en);
             printf(" }, \"basis\": ");
             json_string(r->basis);
+            printf(", \"tags\": ");
+            json_string(r->tags);
             printf(", \"file\": ");
             json_string(r->file);
             printf(", \"line\": %d, \"builtin\": %s }", r->line, r->builtin ? "true" : "false");
@@ -516,6 +535,7 @@ static int cmd_rules(const opts *o)
     }
     if (strcmp(format, "json") == 0)
         printf("\n]\n");
+    free(sorted);
     isorules_close(e);
     return rc;
 }

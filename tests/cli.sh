@@ -134,6 +134,7 @@ json_ok "rules json parses" "$tmp/out"
 run "rules show" 0 rules show QMS001 --lang vi
 has "rules show names the file" "$tmp/out" "rules/qms.lua:[0-9]"
 run "rules show unknown" 2 rules show NOPE01
+if python3 scripts/rules-doc.py "$bin" | cmp -s - docs/rules.md; then ok "docs/rules.md is generated from the rules"; else bad "docs/rules.md is stale: run python3 scripts/rules-doc.py build/isorules > docs/rules.md"; fi
 
 # --- the examples of docs/writing-rules.md run and find what the guide says
 run "doc examples" 1 audit $A --rules docs/examples/rules --only 'EX*' tests/cli/examples

@@ -11,8 +11,8 @@ rule {
   check = function(index, ctx)
     local known = { ["ubnd-tinh"] = true }
     for _, a in ipairs(index) do if a.id then known[a.id] = true end end
-    for _, a in ipairs(index) do
-      local k = a.id and ctx.kept[a.id]
+    for i, a in ipairs(index) do
+      local k = ctx.kept[i]
       if k and not known[k.parent] then
         ctx.report_at(k.node, "parent", a.id,
                       { vi = "cấp trên %s không có trong mô hình", en = "parent %s is not in the model" },
