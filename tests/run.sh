@@ -38,8 +38,8 @@ else
     passed=$((passed + p))
     failed=$((failed + f))
 fi
-echo "== rule tests (isorules test tests/rules)"
-"$dir/isorules" test tests/rules >"$log" 2>&1
+echo "== rule tests (isorules test tests/rules samples)"
+"$dir/isorules" test tests/rules samples >"$log" 2>&1
 rc=$?
 cat "$log"
 p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -n 1)
