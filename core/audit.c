@@ -182,6 +182,23 @@ static void source_close(source *s)
 
 static void load_error(isorules_engine *e, source *s)
 {
+    if (s->ld.err_offset >= 0) { /* an encoding error: find its line */
+        const ir_file *f = &e->files[s->file];
+        if (f->buffer) {
+            ir_offset_position(f->buffer->data, f->buffer->len, s->ld.err_offset, &s->ld.err_line,
+                               &s->ld.err_col);
+        } else {
+            size_t want = (size_t)s->ld.err_offset;
+            char *buf = malloc(want + 1);
+            FILE *fp = buf ? fopen(f->name, "rb") : NULL;
+            if (fp) {
+                size_t got = fread(buf, 1, want, fp);
+                ir_offset_position(buf, got, s->ld.err_offset, &s->ld.err_line, &s->ld.err_col);
+                fclose(fp);
+            }
+            free(buf);
+        }
+    }
     input_error(e, s->file, s->ld.err_line, s->ld.err_col, s->ld.err);
     e->files[s->file].failed = 1;
 }
@@ -192,9 +209,10 @@ static void bad_kind(isorules_engine *e, int doc, int kind, int line, int col)
     lua_State *L = e->L;
     if (kind == KIND_UNKNOWN) {
         lua_getfield(L, doc, "kind");
-        const char *k = lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER
-                            ? lua_tostring(L, -1)
-                            : "?";
+        int t = lua_type(L, -1);
+        const char *k = t == LUA_TSTRING || t == LUA_TNUMBER ? lua_tostring(L, -1)
+                        : t == LUA_TBOOLEAN                 ? (lua_toboolean(L, -1) ? "true" : "false")
+                                                            : "?"; /* a mapping or list has no text */
         char vi[300], en[300];
         snprintf(vi, sizeof vi, "kind '%.200s' không xác định (agency, legal, catalog, plan, expect)", k);
         snprintf(en, sizeof en, "unknown kind '%.200s' (agency, legal, catalog, plan, expect)", k);
@@ -836,6 +854,7 @@ int isorules_run(isorules_engine *e)
     memset(&e->sum, 0, sizeof e->sum);
     e->errmsg[0] = '\0';
     ir_run_free(e);
+    ir_results_clear(e);
     select_rules(e);
     for (size_t i = 0; i < e->npending; i++) {
         const ir_error *p = &e->pending[i];

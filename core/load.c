@@ -45,6 +45,7 @@ typedef struct build {
 void ir_loader_init(ir_loader *ld, const ir_load_limits *lim)
 {
     memset(ld, 0, sizeof *ld);
+    ld->err_offset = -1;
     if (lim)
         ld->lim = *lim;
 }
@@ -58,15 +59,14 @@ static void open_parser(ir_loader *ld)
 void ir_loader_file(ir_loader *ld, FILE *fp)
 {
     open_parser(ld);
+    /* the encoding is detected by libyaml, which is also what skips a BOM */
     yaml_parser_set_input_file(&ld->parser, fp);
-    yaml_parser_set_encoding(&ld->parser, YAML_UTF8_ENCODING);
 }
 
 void ir_loader_buffer(ir_loader *ld, const char *data, size_t len)
 {
     open_parser(ld);
     yaml_parser_set_input_string(&ld->parser, (const unsigned char *)data, len);
-    yaml_parser_set_encoding(&ld->parser, YAML_UTF8_ENCODING);
 }
 
 void ir_loader_done(ir_loader *ld)
@@ -104,7 +104,27 @@ static int parse_error(ir_loader *ld)
         snprintf(ld->err, sizeof ld->err, "%s", problem);
     ld->err_line = (int)p->problem_mark.line + 1;
     ld->err_col = (int)p->problem_mark.column + 1;
+    if (p->error == YAML_READER_ERROR) {
+        /* the reader gives a byte offset, not a mark: the caller, who has
+         * the bytes, turns it into a line and column (ir_offset_position) */
+        ld->err_line = ld->err_col = 0;
+        ld->err_offset = (long long)p->problem_offset;
+    }
     return IR_LOAD_ERR;
+}
+
+void ir_offset_position(const char *data, size_t len, long long offset, int *line, int *col)
+{
+    int l = 1, c = 1;
+    for (size_t i = 0; i < len && (long long)i < offset; i++) {
+        unsigned char ch = (unsigned char)data[i];
+        if (ch == '\n')
+            l++, c = 1;
+        else if ((ch & 0xC0) != 0x80) /* columns count characters */
+            c++;
+    }
+    *line = l;
+    *col = c;
 }
 
 static int tmp_push(ir_loader *ld, const ir_entry *e)

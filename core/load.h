@@ -35,6 +35,7 @@ typedef struct ir_loader {
     char err[256];
     int err_line, err_col; /* position of the error, 1-based */
     int err_line2, err_col2; /* a second position (a duplicate key's first), or 0 */
+    long long err_offset;    /* an encoding error: its byte offset (err_line is 0), else -1 */
 } ir_loader;
 
 enum {
@@ -51,6 +52,8 @@ enum {
 };
 
 void ir_loader_init(ir_loader *ld, const ir_load_limits *lim);
+/* The line and column (characters) of byte offset in data. */
+void ir_offset_position(const char *data, size_t len, long long offset, int *line, int *col);
 /* Input from a FILE (borrowed, kept open by the caller) or from memory
  * (borrowed until ir_loader_done). */
 void ir_loader_file(ir_loader *ld, FILE *fp);
