@@ -32,6 +32,7 @@ TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 
 all: $(B)/isorules $(B)/libisorules.a $(B)/libisorules.so
 
+
 deps:
 	@sh scripts/deps.sh
 
@@ -85,6 +86,8 @@ $(C)/test_%: tests/test_%.c tests/helpers.h $(CHECK_OBJ)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(C)/isorules $(addprefix $(C)/,$(TESTS))
+	@rm -rf $(C)/prefix
+	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(C)/prefix >/dev/null
 	@sh tests/run.sh $(C) $(TESTS)
 
 test: check
@@ -110,10 +113,20 @@ install: all
 	ln -sf libisorules.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libisorules.so.$(MAJOR)
 	ln -sf libisorules.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libisorules.so
 	install -m 644 $(RULES) $(DESTDIR)$(PREFIX)/share/isorules/rules/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
+	@# the version comes from the header; Requires.private lets a static link
+	@# find Lua, libyaml and utf8proc (pkg-config --static --libs isorules)
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	  'Name: isorules' 'Description: rule-checking interpreter for ISO 9001 quality systems of agencies' \
+	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' 'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lisorules' 'Libs.private: -lm -pthread' \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/isorules.pc
+	install -m 644 docs/isorules.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/isorules $(DESTDIR)$(PREFIX)/include/isorules.h \
-	  $(DESTDIR)$(PREFIX)/lib/libisorules.a $(DESTDIR)$(PREFIX)/lib/libisorules.so* 
+	  $(DESTDIR)$(PREFIX)/lib/libisorules.a $(DESTDIR)$(PREFIX)/lib/libisorules.so* \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/isorules.pc $(DESTDIR)$(PREFIX)/share/man/man1/isorules.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/isorules
 
 clean:

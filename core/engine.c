@@ -152,6 +152,77 @@ static int finding_cmp(const void *pa, const void *pb)
     return nullcmp(a->agency, b->agency);
 }
 
+/* ---- owned lists of results ---- */
+
+static char *dupnull(const char *s) { return s ? strdup(s) : NULL; }
+
+static void keep_finding(isorules_engine *e, const isorules_finding *f)
+{
+    isorules_finding *nv = grow(e->kept_findings, &e->capkept_findings, e->nkept_findings, sizeof *nv);
+    if (!nv)
+        return;
+    e->kept_findings = nv;
+    isorules_finding *k = &nv[e->nkept_findings++];
+    *k = *f;
+    k->rule = dupnull(f->rule);
+    k->agency = dupnull(f->agency);
+    k->subject = dupnull(f->subject);
+    k->message = dupnull(f->message);
+    k->file = dupnull(f->file);
+}
+
+static void keep_error(isorules_engine *e, const isorules_error *err)
+{
+    isorules_error *nv = grow(e->kept_errors, &e->capkept_errors, e->nkept_errors, sizeof *nv);
+    if (!nv)
+        return;
+    e->kept_errors = nv;
+    isorules_error *k = &nv[e->nkept_errors++];
+    *k = *err;
+    k->rule = dupnull(err->rule);
+    k->file = dupnull(err->file);
+    k->input_file = dupnull(err->input_file);
+    k->message = dupnull(err->message);
+}
+
+void ir_results_clear(isorules_engine *e)
+{
+    for (size_t i = 0; i < e->nkept_findings; i++) {
+        isorules_finding *k = &e->kept_findings[i];
+        free((char *)k->rule), free((char *)k->agency), free((char *)k->subject);
+        free((char *)k->message), free((char *)k->file);
+    }
+    for (size_t i = 0; i < e->nkept_errors; i++) {
+        isorules_error *k = &e->kept_errors[i];
+        free((char *)k->rule), free((char *)k->file), free((char *)k->input_file), free((char *)k->message);
+    }
+    free(e->kept_findings);
+    free(e->kept_errors);
+    e->kept_findings = NULL;
+    e->kept_errors = NULL;
+    e->nkept_findings = e->capkept_findings = e->nkept_errors = e->capkept_errors = 0;
+}
+
+void isorules_keep_results(isorules_engine *e, int on)
+{
+    ir_results_clear(e);
+    e->keep_results = on != 0;
+}
+
+size_t isorules_finding_count(isorules_engine *e) { return e->nkept_findings; }
+
+const isorules_finding *isorules_finding_at(isorules_engine *e, size_t i)
+{
+    return i < e->nkept_findings ? &e->kept_findings[i] : NULL;
+}
+
+size_t isorules_error_count(isorules_engine *e) { return e->nkept_errors; }
+
+const isorules_error *isorules_error_at(isorules_engine *e, size_t i)
+{
+    return i < e->nkept_errors ? &e->kept_errors[i] : NULL;
+}
+
 /* Sorts and hands out a batch of findings, then frees it. */
 void ir_emit_findings(isorules_engine *e, ir_findings *fs, int final_pass)
 {
@@ -167,6 +238,8 @@ void ir_emit_findings(isorules_engine *e, ir_findings *fs, int final_pass)
             e->sum.warnings++;
         else
             e->sum.infos++;
+        if (e->keep_results)
+            keep_finding(e, &out);
         if (e->on_finding) {
             e->in_callback = 1;
             e->on_finding(e->finding_ud, &out);
@@ -181,6 +254,8 @@ void ir_error_emit(isorules_engine *e, const char *rule, const char *file, int l
 {
     isorules_error err = {rule, file, line, col, input_file, input_line, input_col, msg};
     e->sum.failures++;
+    if (e->keep_results)
+        keep_error(e, &err);
     if (e->on_error) {
         e->in_callback = 1;
         e->on_error(e->error_ud, &err);
@@ -302,6 +377,7 @@ void isorules_close(isorules_engine *e)
     if (!e)
         return;
     ir_run_free(e);
+    ir_results_clear(e);
     if (e->L)
         lua_close(e->L);
     ir_rules_free(e);

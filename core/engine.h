@@ -103,6 +103,12 @@ struct isorules_engine {
     ir_error *pending; /* rule loading errors, delivered at the next run */
     size_t npending, cappending;
 
+    int keep_results;              /* isorules_keep_results */
+    isorules_finding *kept_findings; /* strings owned */
+    size_t nkept_findings, capkept_findings;
+    isorules_error *kept_errors;
+    size_t nkept_errors, capkept_errors;
+
     isorules_finding_fn on_finding;
     void *finding_ud;
     isorules_error_fn on_error;
@@ -152,6 +158,8 @@ void ir_emit_findings(isorules_engine *e, ir_findings *fs, int final_pass);
 int ir_matches(const char *list, const char *id);
 /* Walks the inputs into e->files, in byte order of names, each file once. */
 int ir_collect_files(isorules_engine *e);
+/* Empties the owned lists of results. */
+void ir_results_clear(isorules_engine *e);
 /* Frees what a run left (files, index, positions). */
 void ir_run_free(isorules_engine *e);
 /* The rule with this id, or NULL. */

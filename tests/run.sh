@@ -38,6 +38,19 @@ else
     passed=$((passed + p))
     failed=$((failed + f))
 fi
+echo "== examples against the installed library"
+sh tests/examples.sh "$(pwd)/$dir/prefix" >"$log" 2>&1
+rc=$?
+cat "$log"
+p=$(sed -n 's/^examples: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
+f=$(sed -n 's/^examples: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
+if [ -z "$p" ]; then
+    echo "example tests did not finish (exit $rc)"
+    failed=$((failed + 1))
+else
+    passed=$((passed + p))
+    failed=$((failed + f))
+fi
 echo "== rule tests (isorules test tests/rules samples)"
 "$dir/isorules" test tests/rules samples >"$log" 2>&1
 rc=$?

@@ -206,6 +206,19 @@ ISORULES_API void isorules_on_error(isorules_engine *e, isorules_error_fn fn, vo
 ISORULES_API void isorules_on_agency(isorules_engine *e, isorules_agency_fn fn, void *ud);
 ISORULES_API void isorules_on_progress(isorules_engine *e, isorules_progress_fn fn, void *ud);
 
+/* Owned lists, for callers who prefer them to callbacks: with on != 0 the
+ * engine also keeps a copy of every finding and error of each run (callbacks
+ * are still called). The lists are emptied when a run starts and when
+ * keeping is turned off. */
+ISORULES_API void isorules_keep_results(isorules_engine *e, int on);
+/* Findings of the last run, in report order. The pointers stay valid until
+ * the next isorules_run, isorules_keep_results or isorules_close. */
+ISORULES_API size_t isorules_finding_count(isorules_engine *e);
+ISORULES_API const isorules_finding *isorules_finding_at(isorules_engine *e, size_t i);
+/* Errors of the last run, in the order they came; same lifetime. */
+ISORULES_API size_t isorules_error_count(isorules_engine *e);
+ISORULES_API const isorules_error *isorules_error_at(isorules_engine *e, size_t i);
+
 /* Audits the inputs with the rules in force. Findings come file by file in
  * byte order of paths, sorted within a file by line, column, rule, subject,
  * message; whole-model findings last. Returns ISORULES_OK when the run went
