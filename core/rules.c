@@ -272,11 +272,12 @@ static int l_position(lua_State *L)
 /* ---- ctx.report ---- */
 
 /* Formats the message at idx (string or {vi, en}) with the arguments after
- * it. stack: +1 (the message) */
-static const char *format_message(lua_State *L, int idx)
+ * it, up to top. stack: +1 (the message) */
+static const char *format_message(lua_State *L, int idx, int top)
 {
     isorules_engine *e = engine_of(L);
-    int top = lua_gettop(L);
+    if (idx > top)
+        luaL_argerror(L, idx, "a message (string or {vi = ..., en = ...}) expected");
     if (lua_type(L, idx) == LUA_TTABLE) {
         const char *first = e->lang == LANG_VI ? "vi" : "en";
         const char *second = e->lang == LANG_VI ? "en" : "vi";
@@ -330,8 +331,9 @@ static int do_report(lua_State *L, int kidx, int sidx)
     if (!lua_isnil(L, 1) && lua_type(L, 1) != LUA_TTABLE)
         return luaL_argerror(L, 1, "a table of the model (or nil) expected");
     position_of(L, 1, kidx, &file, &line, &col);
+    int top = lua_gettop(L);
     const char *subject = subject_of(L, sidx);
-    const char *msg = format_message(L, sidx + 1);
+    const char *msg = format_message(L, sidx + 1, top);
     if (e->final_pass) {
         /* whole-model findings are about the agency their node came from */
         const ir_node *nd = lua_type(L, 1) == LUA_TTABLE ? ir_node_of(e, lua_topointer(L, 1), NULL) : NULL;

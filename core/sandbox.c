@@ -234,10 +234,35 @@ static int l_setmetatable(lua_State *L)
     return 1;
 }
 
+/* xpcall(f, handler, ...): the handler runs after the error has unwound,
+ * not as a Lua message handler. When a limit trips, the hook raises with
+ * Lua's hooks off until a pcall boundary restores them; a message handler
+ * called in between would run unhooked, so a handler that loops would loop
+ * for ever. Here the handler runs under the hook like any other code. */
+static int l_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    luaL_checkany(L, 1);
+    lua_pushvalue(L, 1);
+    for (int i = 3; i <= n; i++)
+        lua_pushvalue(L, i);
+    if (lua_pcall(L, n < 2 ? 0 : n - 2, LUA_MULTRET, 0) == LUA_OK) {
+        lua_pushboolean(L, 1);
+        lua_insert(L, n + 1);
+        return lua_gettop(L) - n;
+    }
+    lua_pushvalue(L, 2);
+    lua_insert(L, -2);
+    lua_pcall(L, 1, 1, 0); /* a handler that fails gives its own error */
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
 static const char *const base_names[] = {
     "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal",
-    "rawget", "rawlen", "rawset", "select", "tonumber", "tostring", "type", "xpcall",
-    "_VERSION", NULL};
+    "rawget", "rawlen", "rawset", "select", "tonumber", "tostring", "type", "_VERSION", NULL};
 static const char *const lib_names[] = {"string", "table", "math", "utf8", NULL};
 
 /* stack: +0. Copies table at idx into a new table. */
@@ -284,6 +309,8 @@ void ir_sandbox_env(lua_State *L, isorules_engine *e, const char *name)
     lua_setfield(L, env, "setmetatable");
     lua_pushcfunction(L, l_print);
     lua_setfield(L, env, "print");
+    lua_pushcfunction(L, l_xpcall);
+    lua_setfield(L, env, "xpcall");
     lua_pushvalue(L, env);
     lua_pushcclosure(L, l_load, 1);
     lua_setfield(L, env, "load");
