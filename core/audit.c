@@ -836,6 +836,8 @@ static int run_files(isorules_engine *e)
         finish_file(e, (uint32_t)i, index_from);
     }
     progress(e, 2, e->nfiles, NULL);
+    if (rc == ISORULES_OK && atomic_load(&e->cancel))
+        rc = ISORULES_CANCELLED;
     if (rc == ISORULES_OK) {
         ir_findings final = {0};
         rc = protect(e, final_pass, &final);

@@ -127,6 +127,36 @@ static char *get_tags(lua_State *L, int idx)
     return s;
 }
 
+/* Raises on a title, explain, basis or tags of the wrong type, before
+ * anything is copied (a raise after the copies would leak them).
+ * stack: +0 */
+static void check_text_fields(lua_State *L)
+{
+    static const char *const bilingual[] = {"title", "explain", NULL};
+    for (int i = 0; bilingual[i]; i++) {
+        int t = lua_getfield(L, 1, bilingual[i]);
+        if (t != LUA_TNIL && t != LUA_TSTRING && t != LUA_TTABLE)
+            luaL_error(L, "rule field '%s' must be a string or {vi = ..., en = ...}", bilingual[i]);
+        lua_pop(L, 1);
+    }
+    int t = lua_getfield(L, 1, "basis");
+    if (t != LUA_TNIL && t != LUA_TSTRING)
+        luaL_error(L, "rule field 'basis' must be a string");
+    lua_pop(L, 1);
+    t = lua_getfield(L, 1, "tags");
+    if (t == LUA_TTABLE) {
+        lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+                luaL_error(L, "rule field 'tags' must be a list of strings");
+            lua_pop(L, 1);
+        }
+    } else if (t != LUA_TNIL) {
+        luaL_error(L, "rule field 'tags' must be a list of strings");
+    }
+    lua_pop(L, 1);
+}
+
 static const char *const scope_names[] = {"agency", "plan", "model", "format", NULL};
 static const char *const severity_names[] = {"info", "warning", "error", NULL};
 
@@ -148,6 +178,7 @@ static int l_rule(lua_State *L)
         return luaL_error(L, "scope 'format' is reserved for the built-in FMT rules");
     lua_pop(L, 2);
 
+    check_text_fields(L);
     ir_rule nr;
     memset(&nr, 0, sizeof nr);
     nr.scope = scope;

@@ -35,6 +35,12 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling) {
         if (!e->tripped && e->L) {
             e->tripped = TRIP_MEMORY;
+            /* Lua calls no message handler for memory errors: note the line
+             * of the rule code now (getinfo "Sl" does not allocate) */
+            lua_Debug ar;
+            for (int level = 0; e->trip_line == 0 && lua_getstack(e->L, level, &ar); level++)
+                if (lua_getinfo(e->L, "Sl", &ar) && ar.currentline > 0)
+                    e->trip_line = ar.currentline;
             /* async-safe by design (lua.c calls it from a signal handler) */
             lua_sethook(e->L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1);
         }
