@@ -283,7 +283,10 @@ static int phase1(isorules_engine *e, void *ud)
         lua_settop(L, keep);
     }
     lua_settop(L, keep);
-    run_append(L, "keepalive");
+    if (lua_rawlen(L, keep) > 0) /* most files have no null value to keep a key of */
+        run_append(L, "keepalive");
+    else
+        lua_pop(L, 1);
     for (int i = 0; i < 3; i++) {
         lua_rawgeti(L, regs, i + 1);
         int t = lua_gettop(L);
@@ -487,8 +490,10 @@ static void run_keep(isorules_engine *e, const ir_rule *r, int doc, int keepaliv
     }
     lua_newtable(L);
     keep_positions(e, res, 0, (uint32_t)e->nindex, lua_gettop(L));
-    lua_pushvalue(L, keepalive); /* the key text its positions point at */
-    run_append(L, "keepalive");
+    if (lua_rawlen(L, keepalive) > 0) { /* the key text its positions point at */
+        lua_pushvalue(L, keepalive);
+        run_append(L, "keepalive");
+    }
     lua_settop(L, res - 1);
 }
 
@@ -726,6 +731,11 @@ static int final_pass(isorules_engine *e, void *ud)
 {
     lua_State *L = e->L;
     ir_findings *out = ud;
+    size_t nmodel = 0;
+    for (size_t k = 0; k < e->nrules; k++)
+        nmodel += e->rules[k].selected && e->rules[k].scope == SCOPE_MODEL;
+    if (nmodel == 0) /* nothing to build the index for */
+        return ISORULES_OK;
     ir_ctx_push(L);
     int ctx = lua_gettop(L);
     lua_createtable(L, (int)e->nindex, 0);
@@ -752,6 +762,7 @@ static int final_pass(isorules_engine *e, void *ud)
     lua_setfield(L, ctx, "catalogs");
     e->sink = out;
     e->final_pass = 1;
+    e->cur_file = UINT32_MAX; /* a finding on no node of the model has no file */
     e->cur_line = e->cur_col = 0;
     for (size_t k = 0; k < e->nrules; k++) {
         const ir_rule *r = &e->rules[k];
