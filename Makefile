@@ -14,12 +14,12 @@ B := build
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings
 BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Icore -Icore/include -I$(B)
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+DEP_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
 CFLAGS ?= -O2 -g
 LIB_CFLAGS := -fPIC -fvisibility=hidden -DISORULES_BUILDING
 
 LIB_SRC := core/pos.c core/load.c core/util.c core/model.c core/sandbox.c core/rules.c \
-           core/engine.c core/audit.c core/report.c core/expect.c
+           core/engine.c core/audit.c core/report.c core/expect.c core/keep.c
 RULES := $(sort $(wildcard rules/*.lua))
 HDRS := $(wildcard core/*.h) core/include/isorules.h
 

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <lauxlib.h>
 
 #include "engine.h"
@@ -123,6 +125,7 @@ typedef struct source {
     ir_loader ld;
     uint32_t file;
     int phase;
+    ir_file *into; /* phase 2: where its results go (the engine's record of the file) */
 } source;
 
 static void input_error(isorules_engine *e, uint32_t file, int line, int col, const char *msg)
@@ -291,6 +294,8 @@ static int phase1(isorules_engine *e, void *ud)
         lua_rawgeti(L, regs, i + 1);
         int t = lua_gettop(L);
         lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+        if (n > 0)
+            f->has_registers = 1;
         for (lua_Integer k = 1; k <= n; k++) {
             lua_rawgeti(L, t, k);
             run_append(L, lists[i]);
@@ -430,105 +435,6 @@ static int call_rule(isorules_engine *e, const ir_rule *r, int ref, int subject,
     return st;
 }
 
-/* Copies the positions of the model tables reachable from idx into the kept
- * store, tagged with the agency. */
-static void keep_positions(isorules_engine *e, int idx, int depth, uint32_t agency, int visited)
-{
-    lua_State *L = e->L;
-    if (depth > KEEP_MAX_DEPTH || lua_type(L, idx) != LUA_TTABLE)
-        return;
-    lua_pushvalue(L, idx);
-    if (lua_rawget(L, visited) != LUA_TNIL) {
-        lua_pop(L, 1);
-        return;
-    }
-    lua_pop(L, 1);
-    lua_pushvalue(L, idx);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, visited);
-    const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, idx));
-    if (nd) {
-        long k = ir_pos_copy(&e->kept, &e->unit, nd);
-        if (k < 0)
-            luaL_error(L, "not enough memory");
-        e->kept.nodes[k].agency = agency;
-    }
-    luaL_checkstack(L, 4, "keep");
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        keep_positions(e, lua_gettop(L), depth + 1, agency, visited);
-        lua_pop(L, 1);
-    }
-}
-
-/* Runs a model rule's keep on the agency being audited and files what it
- * returns as kept[i] (i: the agency's place in the index) and, for the first
- * agency with an id, kept[id]. */
-static void run_keep(isorules_engine *e, const ir_rule *r, int doc, int keepalive)
-{
-    lua_State *L = e->L;
-    if (call_rule(e, r, r->keep_ref, doc, 1) != LUA_OK)
-        return;
-    int res = lua_gettop(L);
-    if (lua_isnil(L, res)) {
-        lua_pop(L, 1);
-        return;
-    }
-    run_field(L, "kept");
-    if (lua_getfield(L, -1, r->info.id) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -3, r->info.id);
-    }
-    int kept = lua_gettop(L);
-    lua_pushvalue(L, res);
-    lua_rawseti(L, kept, (lua_Integer)e->nindex);
-    if (e->cur_agency && e->index[e->nindex - 1].owns_id) {
-        lua_pushvalue(L, res);
-        lua_setfield(L, kept, e->cur_agency);
-    }
-    lua_newtable(L);
-    keep_positions(e, res, 0, (uint32_t)e->nindex, lua_gettop(L));
-    if (lua_rawlen(L, keepalive) > 0) { /* the key text its positions point at */
-        lua_pushvalue(L, keepalive);
-        run_append(L, "keepalive");
-    }
-    lua_settop(L, res - 1);
-}
-
-/* A file failed after some of its agencies were audited: forget what they
- * left in the model (kept facts, their ids), as if the file had not been
- * read. */
-static int forget_agencies(isorules_engine *e, void *ud)
-{
-    size_t from = *(size_t *)ud;
-    lua_State *L = e->L;
-    run_field(L, "kept");
-    int kept = lua_gettop(L);
-    run_field(L, "agency_ids");
-    int ids = lua_gettop(L);
-    for (size_t i = from; i < e->nindex; i++) {
-        const ir_agency *a = &e->index[i];
-        if (a->id && a->owns_id) {
-            lua_pushnil(L);
-            lua_setfield(L, ids, a->id);
-        }
-        lua_pushnil(L);
-        while (lua_next(L, kept)) { /* rule id -> its kept table */
-            if (a->id && a->owns_id) {
-                lua_pushnil(L);
-                lua_setfield(L, -2, a->id);
-            }
-            lua_pushnil(L);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-            lua_pop(L, 1);
-        }
-    }
-    lua_settop(L, kept - 1);
-    return ISORULES_OK;
-}
-
 /* ---- phase 2: agencies ---- */
 
 static char *field_str(lua_State *L, int doc, const char *name)
@@ -541,18 +447,60 @@ static char *field_str(lua_State *L, int doc, const char *name)
     return s;
 }
 
-static void index_add(isorules_engine *e, int doc, int line, int col)
+/* A new entry in the file's list of audited agencies. */
+static ir_audited *audited_add(isorules_engine *e, ir_file *f)
+{
+    if (f->naudited == f->capaudited) {
+        size_t want = f->capaudited ? f->capaudited * 2 : 16;
+        ir_audited *nv = realloc(f->audited, want * sizeof *nv);
+        if (!nv)
+            luaL_error(e->L, "not enough memory");
+        f->audited = nv;
+        f->capaudited = want;
+    }
+    ir_audited *au = &f->audited[f->naudited++];
+    memset(au, 0, sizeof *au);
+    return au;
+}
+
+/* Runs each selected model rule's keep on the agency and keeps what it
+ * returns as bytes (ir_keep_save), one buffer per keep rule in rule order. */
+static void run_keeps(isorules_engine *e, ir_audited *au, int doc)
 {
     lua_State *L = e->L;
-    if (e->nindex == e->capindex) {
-        size_t want = e->capindex ? e->capindex * 2 : 64;
-        ir_agency *nv = realloc(e->index, want * sizeof *nv);
-        if (!nv)
-            luaL_error(L, "not enough memory");
-        e->index = nv;
-        e->capindex = want;
+    size_t n = 0;
+    for (size_t i = 0; i < e->nrules; i++)
+        n += e->rules[i].selected && e->rules[i].scope == SCOPE_MODEL && e->rules[i].keep_ref != LUA_NOREF;
+    if (n == 0)
+        return;
+    if (!(au->kept = calloc(n, sizeof *au->kept)))
+        luaL_error(L, "not enough memory");
+    au->nkept = n;
+    size_t k = 0;
+    for (size_t i = 0; i < e->nrules; i++) {
+        const ir_rule *r = &e->rules[i];
+        if (!r->selected || r->scope != SCOPE_MODEL || r->keep_ref == LUA_NOREF)
+            continue;
+        if (call_rule(e, r, r->keep_ref, doc, 1) == LUA_OK) {
+            if (!lua_isnil(L, -1))
+                ir_keep_save(e, &au->kept[k], -1);
+            lua_pop(L, 1);
+        }
+        k++;
     }
-    ir_agency *a = &e->index[e->nindex++];
+}
+
+/* Audits the agency document at doc: model stage, agency rules, keeps. What
+ * needs the whole model in file order (repeated ids, the index, kept facts)
+ * is left in the file's `audited` list for take_in. */
+static void audit_agency(isorules_engine *e, ir_file *f, int doc, int line, int col)
+{
+    lua_State *L = e->L;
+    e->cur_agency = NULL;
+    size_t model_from = e->sink->n;
+    ir_model_check(e, doc, KIND_AGENCY, &e->unit);
+    ir_audited *au = audited_add(e, f);
+    ir_agency *a = &au->a;
     a->id = field_str(L, doc, "id");
     a->name = field_str(L, doc, "name");
     a->level = field_str(L, doc, "level");
@@ -560,62 +508,37 @@ static void index_add(isorules_engine *e, int doc, int line, int col)
     a->province = field_str(L, doc, "province");
     a->role = field_str(L, doc, "role");
     a->file = e->cur_file;
-    a->owns_id = 0;
     a->line = line;
     a->col = col;
-}
-
-static void audit_agency(isorules_engine *e, int doc, int keepalive, int line, int col)
-{
-    lua_State *L = e->L;
-    e->cur_agency = NULL;
-    size_t model_from = e->sink->n;
-    ir_model_check(e, doc, KIND_AGENCY, &e->unit);
-    index_add(e, doc, line, col);
-    ir_agency *a = &e->index[e->nindex - 1];
+    const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, doc));
+    const ir_entry *en = nd ? ir_pos_entry_key(&e->unit, nd, "id", 2) : NULL;
+    au->id_line = en ? en->line : line;
+    au->id_col = en ? en->col : col;
     /* FMT002 and FMT003 came before the id was known: they are about it */
     for (size_t i = model_from; a->id && i < e->sink->n; i++) {
-        ir_finding *f = &e->sink->v[i];
-        if (strcmp(f->rule, "FMT001") != 0 && !f->agency && !(f->agency = strdup(a->id)))
+        ir_finding *fi = &e->sink->v[i];
+        if (strcmp(fi->rule, "FMT001") != 0 && !fi->agency && !(fi->agency = strdup(a->id)))
             luaL_error(L, "not enough memory");
     }
-    const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, doc));
-    if (!a->id) {
+    if (!a->id)
         ir_fmt(e, "FMT001", "agency", "cơ quan không có id", "the agency has no id", e->cur_file, line, col);
-    } else {
-        run_field(L, "agency_ids");
-        if (lua_getfield(L, -1, a->id) != LUA_TNIL) {
-            const ir_entry *en = nd ? ir_pos_entry_key(&e->unit, nd, "id", 2) : NULL;
-            char vi[300], en_[300];
-            snprintf(vi, sizeof vi, "id cơ quan '%.200s' đã dùng cho một cơ quan trước đó", a->id);
-            snprintf(en_, sizeof en_, "agency id '%.200s' is already used by an earlier agency", a->id);
-            ir_fmt(e, "FMT001", a->id, vi, en_, e->cur_file, en ? en->line : line, en ? en->col : col);
-        } else {
-            lua_pushboolean(L, 1);
-            lua_setfield(L, -3, a->id);
-            a->owns_id = 1;
-        }
-        lua_pop(L, 2);
-    }
     e->cur_agency = a->id;
     ir_ctx_push(L);
     int ctx = lua_gettop(L);
     ctx_catalogs(e, ctx, a->province);
     for (size_t i = 0; i < e->nrules; i++) {
         const ir_rule *r = &e->rules[i];
-        if (r->selected && r->scope == SCOPE_AGENCY) {
+        if (r->selected && r->scope == SCOPE_AGENCY)
             call_rule(e, r, r->check_ref, doc, 0);
-        }
     }
-    for (size_t i = 0; i < e->nrules; i++) {
-        const ir_rule *r = &e->rules[i];
-        if (r->selected && r->scope == SCOPE_MODEL && r->keep_ref != LUA_NOREF)
-            run_keep(e, r, doc, keepalive);
-    }
+    run_keeps(e, au, doc);
     lua_settop(L, ctx - 1);
     e->cur_agency = NULL;
 }
 
+/* The second pass over one file: its agencies, one at a time. Findings go to
+ * f->found, errors to f->errors, agencies to f->audited; take_in brings them
+ * into the engine in file order. Runs on the engine or on a worker's. */
 static int phase2(isorules_engine *e, void *ud)
 {
     source *s = ud;
@@ -648,7 +571,7 @@ static int phase2(isorules_engine *e, void *ud)
         e->cur_line = line;
         e->cur_col = col;
         if (kind == KIND_AGENCY) {
-            audit_agency(e, d, base + 1, line, col);
+            audit_agency(e, s->into, d, line, col);
         } else if (kind >= KIND_LEGAL && kind <= KIND_PLAN) {
             input_error(e, s->file, line, col,
                         "a register (legal, catalog, plan) after an agency document: registers "
@@ -662,30 +585,130 @@ static int phase2(isorules_engine *e, void *ud)
     return ISORULES_OK;
 }
 
-/* Hands out a finished file: its findings sorted, its agencies; or, when it
- * failed, drops what it found and its index entries. */
-static void finish_file(isorules_engine *e, uint32_t file, size_t index_from)
+/* Audits file i's agencies on engine e (the engine itself or a worker),
+ * leaving the results in `into` (the engine's record of that file). */
+static int audit_file(isorules_engine *e, uint32_t i, ir_file *into)
+{
+    source s;
+    int rc = ISORULES_OK;
+    e->cur_file = i;
+    e->sink = &into->found;
+    e->errbuf = &into->errors;
+    /* phase2 reads e->files[i]; on a worker that is its own copy */
+    if (source_open(e, &s, i, 2) != 0) {
+        into->failed = 1;
+    } else {
+        s.into = into;
+        rc = protect(e, phase2, &s);
+        source_close(&s);
+        if (e->files[i].failed)
+            into->failed = 1;
+    }
+    e->errbuf = NULL;
+    e->sink = NULL;
+    return rc;
+}
+
+/* Takes in the agencies of a finished file, in order: the index, repeated
+ * ids (FMT001, which only the file order can decide), the kept facts. */
+static int take_in(isorules_engine *e, void *ud)
+{
+    ir_file *f = ud;
+    lua_State *L = e->L;
+    run_field(L, "agency_ids");
+    int ids = lua_gettop(L);
+    run_field(L, "kept");
+    int kept = lua_gettop(L);
+    for (size_t n = 0; n < f->naudited; n++) {
+        ir_audited *au = &f->audited[n];
+        if (e->nindex == e->capindex) {
+            size_t want = e->capindex ? e->capindex * 2 : 64;
+            ir_agency *nv = realloc(e->index, want * sizeof *nv);
+            if (!nv)
+                return luaL_error(L, "not enough memory");
+            e->index = nv;
+            e->capindex = want;
+        }
+        ir_agency *a = &e->index[e->nindex++];
+        *a = au->a; /* the strings move to the index */
+        memset(&au->a, 0, sizeof au->a);
+        a->owns_id = 0;
+        if (a->id) {
+            if (lua_getfield(L, ids, a->id) != LUA_TNIL) {
+                char vi[300], en[300];
+                snprintf(vi, sizeof vi, "id cơ quan '%.200s' đã dùng cho một cơ quan trước đó", a->id);
+                snprintf(en, sizeof en, "agency id '%.200s' is already used by an earlier agency", a->id);
+                e->cur_agency = NULL;
+                ir_fmt(e, "FMT001", a->id, vi, en, a->file, au->id_line, au->id_col);
+            } else {
+                lua_pushboolean(L, 1);
+                lua_setfield(L, ids, a->id);
+                a->owns_id = 1;
+            }
+            lua_pop(L, 1);
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < e->nrules && k < au->nkept; i++) {
+            const ir_rule *r = &e->rules[i];
+            if (!r->selected || r->scope != SCOPE_MODEL || r->keep_ref == LUA_NOREF)
+                continue;
+            const ir_buf *b = &au->kept[k++];
+            if (b->n == 0)
+                continue; /* keep returned nil, or failed */
+            if (lua_getfield(L, kept, r->info.id) != LUA_TTABLE) {
+                lua_pop(L, 1);
+                lua_newtable(L);
+                lua_pushvalue(L, -1);
+                lua_setfield(L, kept, r->info.id);
+            }
+            int t = lua_gettop(L);
+            if (b->oom || ir_keep_load(e, b, (uint32_t)e->nindex) != 0)
+                return luaL_error(L, "not enough memory");
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, t, (lua_Integer)e->nindex);
+            if (a->owns_id)
+                lua_setfield(L, t, a->id);
+            lua_settop(L, t - 1);
+        }
+    }
+    lua_settop(L, ids - 1);
+    return ISORULES_OK;
+}
+
+/* Hands out a finished file in its turn: errors, then its findings sorted,
+ * its agencies; when it failed, only its errors. */
+static int finish_file(isorules_engine *e, uint32_t file)
 {
     ir_file *f = &e->files[file];
-    if (f->failed) {
-        ir_findings_free(&f->held);
-        protect(e, forget_agencies, &index_from);
+    int rc = ISORULES_OK;
+    if (!f->failed) {
+        size_t index_from = e->nindex;
+        e->cur_file = file;
+        e->sink = &f->held;
+        rc = protect(e, take_in, f);
+        e->sink = NULL;
+        for (size_t i = 0; i < f->found.n && rc == ISORULES_OK; i++) {
+            const ir_finding *x = &f->found.v[i];
+            if (ir_findings_push(&f->held, x->rule, x->severity, x->agency, x->subject, x->message, x->file,
+                                 x->line, x->col) != 0)
+                rc = ISORULES_NOMEM;
+        }
+        ir_errors_emit_free(e, &f->errors);
+        ir_emit_findings(e, &f->held, 0);
         for (size_t i = index_from; i < e->nindex; i++) {
-            ir_agency *a = &e->index[i];
-            free(a->id), free(a->name), free(a->level), free(a->parent), free(a->province), free(a->role);
+            e->sum.agencies++;
+            if (e->on_agency) {
+                e->in_callback = 1;
+                e->on_agency(e->agency_ud, e->index[i].id, f->name, e->index[i].line);
+                e->in_callback = 0;
+            }
         }
-        e->nindex = index_from;
-        return;
+    } else {
+        ir_errors_emit_free(e, &f->errors);
+        ir_findings_free(&f->held);
     }
-    ir_emit_findings(e, &f->held, 0);
-    for (size_t i = index_from; i < e->nindex; i++) {
-        e->sum.agencies++;
-        if (e->on_agency) {
-            e->in_callback = 1;
-            e->on_agency(e->agency_ud, e->index[i].id, f->name, e->index[i].line);
-            e->in_callback = 0;
-        }
-    }
+    ir_file_results_free(f);
+    return rc;
 }
 
 /* ---- plan rules and the final pass ---- */
@@ -806,6 +829,178 @@ static void select_rules(isorules_engine *e)
     }
 }
 
+/* ---- workers for the second pass ---- */
+
+static int needs_phase2(const ir_file *f) { return !f->failed && f->first_agency >= 0; }
+
+/* An engine for a worker thread: the same settings and rules as m, its
+ * registers read from the files that hold them. NULL when out of memory. */
+static isorules_engine *worker_open(isorules_engine *m)
+{
+    isorules_engine *w;
+    if (isorules_open(&w) != ISORULES_OK)
+        return NULL;
+    memcpy(w->limits, m->limits, sizeof w->limits);
+    memcpy(w->as_of, m->as_of, sizeof w->as_of);
+    w->lang = m->lang;
+    for (size_t i = 0; i < m->nsources; i++) {
+        const ir_source *s = &m->sources[i];
+        if (!(s->builtin && strcmp(s->name, "rules/format.lua") == 0)) /* loaded by open */
+            ir_rules_load(w, s->name, s->src, s->len, s->builtin);
+    }
+    w->only = m->only ? strdup(m->only) : NULL;
+    w->skip = m->skip ? strdup(m->skip) : NULL;
+    select_rules(w);
+    w->files = calloc(m->nfiles + 1, sizeof *w->files);
+    if (!w->files || protect(w, run_reset, NULL) != ISORULES_OK) {
+        isorules_close(w);
+        return NULL;
+    }
+    w->nfiles = m->nfiles;
+    for (size_t i = 0; i < m->nfiles; i++) {
+        ir_file *f = &w->files[i];
+        f->name = strdup(m->files[i].name);
+        f->buffer = m->files[i].buffer;
+        f->failed = m->files[i].failed || !f->name;
+        f->first_agency = m->files[i].first_agency;
+        f->has_registers = m->files[i].has_registers;
+    }
+    for (size_t i = 0; i < w->nfiles; i++) {
+        source s;
+        if (w->files[i].failed || !w->files[i].has_registers)
+            continue;
+        w->cur_file = (uint32_t)i;
+        w->sink = NULL; /* the engine reports the registers' findings */
+        if (source_open(w, &s, (uint32_t)i, 1) != 0)
+            continue;
+        protect(w, phase1, &s);
+        source_close(&s);
+    }
+    if (protect(w, ctx_registers, NULL) != ISORULES_OK) {
+        isorules_close(w);
+        return NULL;
+    }
+    return w;
+}
+
+typedef struct pool {
+    isorules_engine *m;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t next;      /* the next file to hand out */
+    size_t committed; /* files the engine has taken in */
+    size_t ahead;     /* how far workers may run ahead of it */
+    int stop, rc;
+} pool;
+
+typedef struct worker {
+    pool *p;
+    isorules_engine *e;
+    pthread_t t;
+    int started;
+} worker;
+
+static void *worker_main(void *arg)
+{
+    worker *wk = arg;
+    pool *p = wk->p;
+    isorules_engine *m = p->m;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->stop && p->next < m->nfiles && p->next >= p->committed + p->ahead)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop || p->next >= m->nfiles) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        ir_file *f = &m->files[i];
+        int rc = needs_phase2(f) ? audit_file(wk->e, (uint32_t)i, f) : ISORULES_OK;
+        pthread_mutex_lock(&p->mu);
+        f->done = 1;
+        if (rc != ISORULES_OK && p->rc == ISORULES_OK)
+            p->rc = rc;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Waits for file i, passing a cancel on to the workers. */
+static int wait_for(pool *p, worker *wk, int nw, size_t i)
+{
+    isorules_engine *m = p->m;
+    int rc = ISORULES_OK;
+    pthread_mutex_lock(&p->mu);
+    while (!m->files[i].done && p->rc == ISORULES_OK) {
+        if (atomic_load(&m->cancel)) {
+            for (int k = 0; k < nw; k++)
+                isorules_cancel(wk[k].e);
+            rc = ISORULES_CANCELLED;
+            break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 50 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+    }
+    if (rc == ISORULES_OK)
+        rc = p->rc;
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* The second pass with nw workers, each on its engine; the engine takes the
+ * files in as they finish, in file order, so the report is that of one
+ * thread. */
+static int phase2_parallel(isorules_engine *e, int nw)
+{
+    pool p;
+    memset(&p, 0, sizeof p);
+    p.m = e;
+    p.ahead = (size_t)nw * 4;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    worker *wk = calloc((size_t)nw, sizeof *wk);
+    int rc = wk ? ISORULES_OK : ISORULES_NOMEM;
+    for (int k = 0; k < nw && rc == ISORULES_OK; k++) {
+        wk[k].p = &p;
+        if (!(wk[k].e = worker_open(e)))
+            rc = ISORULES_NOMEM;
+    }
+    for (int k = 0; k < nw && rc == ISORULES_OK; k++)
+        wk[k].started = pthread_create(&wk[k].t, NULL, worker_main, &wk[k]) == 0;
+    for (size_t i = 0; i < e->nfiles && rc == ISORULES_OK; i++) {
+        progress(e, 2, i, e->files[i].name);
+        if (needs_phase2(&e->files[i]))
+            rc = wait_for(&p, wk, nw, i);
+        if (rc == ISORULES_OK)
+            rc = finish_file(e, (uint32_t)i);
+        pthread_mutex_lock(&p.mu);
+        p.committed = i + 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+    }
+    pthread_mutex_lock(&p.mu);
+    p.stop = 1;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (int k = 0; wk && k < nw; k++) {
+        if (wk[k].started) {
+            if (rc != ISORULES_OK)
+                isorules_cancel(wk[k].e);
+            pthread_join(wk[k].t, NULL);
+        }
+        isorules_close(wk[k].e);
+    }
+    free(wk);
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
+    return rc;
+}
+
 static int run_files(isorules_engine *e)
 {
     int rc = ISORULES_OK;
@@ -829,22 +1024,20 @@ static int run_files(isorules_engine *e)
         rc = protect(e, ctx_registers, NULL);
     if (rc == ISORULES_OK)
         rc = protect(e, plan_rules, NULL);
-    for (size_t i = 0; i < e->nfiles && rc == ISORULES_OK; i++) {
-        ir_file *f = &e->files[i];
-        size_t index_from = e->nindex;
-        progress(e, 2, i, f->name);
-        e->cur_file = (uint32_t)i;
-        e->sink = &f->held;
-        if (!f->failed && f->first_agency >= 0) {
-            source s;
-            if (source_open(e, &s, (uint32_t)i, 2) != 0)
-                f->failed = 1;
-            else {
-                rc = protect(e, phase2, &s);
-                source_close(&s);
-            }
+    size_t busy = 0;
+    for (size_t i = 0; i < e->nfiles; i++)
+        busy += needs_phase2(&e->files[i]);
+    int nw = e->jobs < (int)busy ? e->jobs : (int)busy;
+    if (rc == ISORULES_OK && nw > 1) {
+        rc = phase2_parallel(e, nw);
+    } else {
+        for (size_t i = 0; i < e->nfiles && rc == ISORULES_OK; i++) {
+            progress(e, 2, i, e->files[i].name);
+            if (needs_phase2(&e->files[i]))
+                rc = audit_file(e, (uint32_t)i, &e->files[i]);
+            if (rc == ISORULES_OK)
+                rc = finish_file(e, (uint32_t)i);
         }
-        finish_file(e, (uint32_t)i, index_from);
     }
     progress(e, 2, e->nfiles, NULL);
     if (rc == ISORULES_OK && atomic_load(&e->cancel))

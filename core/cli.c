@@ -49,7 +49,8 @@ static const char usage_audit[] =
     "  --fail-on LEVEL     error (default), warning, info or never: the lowest\n"
     "                      severity that makes the exit code 1\n"
     "  --lang vi|en        language of messages (default: from LANG, vi* -> vi)\n"
-    "  -j N                worker threads (accepted; this version audits on one)\n"
+    "  -j N                worker threads (default: the number of cores); the report\n"
+    "                      is the same with any N\n"
     "  -q, --quiet, --no-progress\n"
     "                      no progress line on stderr (shown only on a terminal)\n"
     "  --limit NAME=VALUE  change a limit (repeatable); 'isorules help limits'\n"
@@ -169,8 +170,8 @@ static int parse_opts(int argc, char **argv, int first, opts *o)
             const char *n = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
             char *end;
             long j = n ? strtol(n, &end, 10) : 0;
-            if (!n || *end || j < 1 || j > 1024)
-                return usage_error("-j takes a number of threads, 1 to 1024%s", "");
+            if (!n || *end || j < 1 || j > 256)
+                return usage_error("-j takes a number of threads, 1 to 256%s", "");
             o->jobs = (int)j;
         } else
             return usage_error("unknown option '%s'", a);
@@ -370,6 +371,11 @@ static int cmd_audit(const opts *o)
         rc = apply_limits(e, o);
     if (!rc)
         isorules_select(e, o->only, o->skip);
+    if (!rc) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        int jobs = o->jobs ? o->jobs : cores > 0 ? (int)(cores > 256 ? 256 : cores) : 1;
+        isorules_set_jobs(e, jobs > 256 ? 256 : jobs);
+    }
     for (int i = 0; !rc && i < o->npaths; i++)
         isorules_add_input_path(e, o->paths[i]);
     output out;

@@ -253,6 +253,10 @@ void ir_error_emit(isorules_engine *e, const char *rule, const char *file, int l
                    const char *input_file, int input_line, int input_col, const char *msg)
 {
     isorules_error err = {rule, file, line, col, input_file, input_line, input_col, msg};
+    if (e->errbuf) { /* the file being audited: its errors come out in file order */
+        ir_errors_push(e->errbuf, &err);
+        return;
+    }
     e->sum.failures++;
     if (e->keep_results)
         keep_error(e, &err);
@@ -261,6 +265,36 @@ void ir_error_emit(isorules_engine *e, const char *rule, const char *file, int l
         e->on_error(e->error_ud, &err);
         e->in_callback = 0;
     }
+}
+
+void ir_errors_push(ir_errors *es, const isorules_error *err)
+{
+    ir_error *nv = grow(es->v, &es->cap, es->n, sizeof *nv);
+    if (!nv)
+        return;
+    es->v = nv;
+    ir_error *k = &es->v[es->n++];
+    k->rule = err->rule ? strdup(err->rule) : NULL;
+    k->file = err->file ? strdup(err->file) : NULL;
+    k->input_file = err->input_file ? strdup(err->input_file) : NULL;
+    k->message = err->message ? strdup(err->message) : NULL;
+    k->line = err->line;
+    k->col = err->column;
+    k->input_line = err->input_line;
+    k->input_col = err->input_column;
+}
+
+void ir_errors_emit_free(isorules_engine *e, ir_errors *es)
+{
+    for (size_t i = 0; i < es->n; i++) {
+        ir_error *k = &es->v[i];
+        if (e)
+            ir_error_emit(e, k->rule, k->file ? k->file : "", k->line, k->col, k->input_file, k->input_line,
+                          k->input_col, k->message ? k->message : "out of memory");
+        free(k->rule), free(k->file), free(k->input_file), free(k->message);
+    }
+    free(es->v);
+    memset(es, 0, sizeof *es);
 }
 
 void ir_pending_add(isorules_engine *e, const char *file, int line, const char *msg)
@@ -325,6 +359,7 @@ int isorules_open(isorules_engine **out)
     for (int i = 0; i < LIM_COUNT; i++)
         e->limits[i] = limit_defs[i].def;
     today(e->as_of);
+    e->jobs = 1;
     atomic_init(&e->cancel, 0);
     ir_pos_init(&e->reg);
     ir_pos_init(&e->unit);
@@ -339,19 +374,40 @@ int isorules_open(isorules_engine **out)
     return ISORULES_OK;
 }
 
+void ir_agency_free(ir_agency *a)
+{
+    free(a->id), free(a->name), free(a->level), free(a->parent), free(a->province), free(a->role);
+    memset(a, 0, sizeof *a);
+}
+
+void ir_file_results_free(ir_file *f)
+{
+    ir_findings_free(&f->found);
+    ir_errors_emit_free(NULL, &f->errors);
+    for (size_t i = 0; i < f->naudited; i++) {
+        ir_audited *au = &f->audited[i];
+        ir_agency_free(&au->a);
+        for (size_t k = 0; k < au->nkept; k++)
+            ir_buf_free(&au->kept[k]);
+        free(au->kept);
+    }
+    free(f->audited);
+    f->audited = NULL;
+    f->naudited = f->capaudited = 0;
+}
+
 void ir_run_free(isorules_engine *e)
 {
     for (size_t i = 0; i < e->nfiles; i++) {
         free(e->files[i].name);
         ir_findings_free(&e->files[i].held);
+        ir_file_results_free(&e->files[i]);
     }
     free(e->files);
     e->files = NULL;
     e->nfiles = 0;
-    for (size_t i = 0; i < e->nindex; i++) {
-        ir_agency *a = &e->index[i];
-        free(a->id), free(a->name), free(a->level), free(a->parent), free(a->province), free(a->role);
-    }
+    for (size_t i = 0; i < e->nindex; i++)
+        ir_agency_free(&e->index[i]);
     free(e->index);
     e->index = NULL;
     e->nindex = e->capindex = 0;
@@ -381,6 +437,7 @@ void isorules_close(isorules_engine *e)
     if (e->L)
         lua_close(e->L);
     ir_rules_free(e);
+    ir_sources_free(e);
     isorules_clear_inputs(e);
     pending_free(e);
     ir_pos_free(&e->reg);
@@ -457,6 +514,15 @@ void isorules_on_finding(isorules_engine *e, isorules_finding_fn fn, void *ud) {
 void isorules_on_error(isorules_engine *e, isorules_error_fn fn, void *ud) { e->on_error = fn, e->error_ud = ud; }
 void isorules_on_agency(isorules_engine *e, isorules_agency_fn fn, void *ud) { e->on_agency = fn, e->agency_ud = ud; }
 void isorules_on_progress(isorules_engine *e, isorules_progress_fn fn, void *ud) { e->on_progress = fn, e->progress_ud = ud; }
+
+int isorules_set_jobs(isorules_engine *e, int jobs)
+{
+    NOT_RUNNING(e);
+    if (jobs < 1 || jobs > 256)
+        return ir_fail(e, ISORULES_MISUSE, "jobs must be 1 to 256");
+    e->jobs = jobs;
+    return ISORULES_OK;
+}
 
 void isorules_cancel(isorules_engine *e) { atomic_store(&e->cancel, 1); }
 

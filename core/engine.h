@@ -46,6 +46,40 @@ typedef struct ir_findings {
     size_t n, cap;
 } ir_findings;
 
+typedef struct ir_buf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} ir_buf;
+
+typedef struct ir_error {
+    char *rule, *file, *input_file, *message;
+    int line, col, input_line, input_col;
+} ir_error;
+
+typedef struct ir_errors {
+    ir_error *v;
+    size_t n, cap;
+} ir_errors;
+
+/* The index entry of an agency (ENGINE.md "Streaming"). */
+typedef struct ir_agency {
+    char *id, *name, *level, *parent, *province, *role;
+    uint32_t file;
+    int line, col;
+    int owns_id; /* the first agency with this id */
+} ir_agency;
+
+/* What auditing one agency leaves for the engine to take in, in file order:
+ * its index entry, where its id is, and what each model rule's keep
+ * returned (ir_keep_save's bytes, one buffer per keep, in rule order). */
+typedef struct ir_audited {
+    ir_agency a;
+    int id_line, id_col;
+    ir_buf *kept;
+    size_t nkept;
+} ir_audited;
+
 typedef struct ir_input {
     char *path; /* as given; NULL for a buffer */
     char *name; /* buffer name */
@@ -60,22 +94,23 @@ typedef struct ir_file {
     int dup;      /* read under another name */
     const ir_input *buffer; /* memory input, or NULL */
     int failed;   /* an input error: not audited further */
+    int has_registers; /* its first pass kept register documents */
     long first_agency; /* index of its first agency document, -1: none */
     ir_findings held;  /* findings waiting for the file's turn */
+    /* the second pass's results, taken in by the engine in file order */
+    ir_findings found;
+    ir_errors errors;
+    ir_audited *audited;
+    size_t naudited, capaudited;
+    int done;          /* a worker has finished it */
 } ir_file;
 
-/* The index entry of an agency (ENGINE.md "Streaming"). */
-typedef struct ir_agency {
-    char *id, *name, *level, *parent, *province, *role;
-    uint32_t file;
-    int line, col;
-    int owns_id; /* the first agency with this id */
-} ir_agency;
-
-typedef struct ir_error {
-    char *rule, *file, *input_file, *message;
-    int line, col, input_line, input_col;
-} ir_error;
+/* A rule source, kept so that worker engines load the same rules. */
+typedef struct ir_source {
+    char *name, *src;
+    size_t len;
+    int builtin;
+} ir_source;
 
 struct isorules_engine {
     lua_State *L;
@@ -100,6 +135,10 @@ struct isorules_engine {
     size_t nrules, caprules;
     char *only, *skip;
     int rules_loaded_fmt;
+    ir_source *sources;
+    size_t nsources, capsources;
+    int jobs;          /* worker threads for the second pass */
+    ir_errors *errbuf; /* when set, errors are held here (the file being audited) */
     ir_error *pending; /* rule loading errors, delivered at the next run */
     size_t npending, cappending;
 
@@ -158,12 +197,25 @@ void ir_emit_findings(isorules_engine *e, ir_findings *fs, int final_pass);
 int ir_matches(const char *list, const char *id);
 /* Walks the inputs into e->files, in byte order of names, each file once. */
 int ir_collect_files(isorules_engine *e);
+/* Holds a copy of an error; emits (when e) and frees held errors. */
+void ir_errors_push(ir_errors *es, const isorules_error *err);
+void ir_errors_emit_free(isorules_engine *e, ir_errors *es);
+void ir_agency_free(ir_agency *a);
+/* Frees a file's second-pass results. */
+void ir_file_results_free(ir_file *f);
 /* Empties the owned lists of results. */
 void ir_results_clear(isorules_engine *e);
 /* Frees what a run left (files, index, positions). */
 void ir_run_free(isorules_engine *e);
 /* The rule with this id, or NULL. */
 ir_rule *ir_rule_get(isorules_engine *e, const char *id);
+
+/* keep.c: a kept value as bytes, and back (with its positions, into the
+ * kept store, tagged with the agency). ir_keep_load pushes the value and
+ * returns 0, or -1 for bytes it could not read. */
+void ir_keep_save(isorules_engine *e, ir_buf *b, int idx);
+int ir_keep_load(isorules_engine *e, const ir_buf *b, uint32_t agency);
+void ir_buf_free(ir_buf *b);
 
 /* model.c */
 enum { KIND_NOTMAP, KIND_NONE, KIND_UNKNOWN, KIND_AGENCY, KIND_LEGAL, KIND_CATALOG, KIND_PLAN, KIND_EXPECT };
@@ -192,6 +244,7 @@ void ir_sandbox_push_format(lua_State *L);
 /* rules.c */
 int ir_rules_load(isorules_engine *e, const char *name, const char *src, size_t len, int builtin);
 void ir_rules_free(isorules_engine *e);
+void ir_sources_free(isorules_engine *e);
 /* The ctx proxy, created once per state. stack: +1 */
 void ir_ctx_push(lua_State *L);
 /* Findings of rules and of the model stage go through here. */

@@ -595,9 +595,48 @@ static int l_load_source(lua_State *L)
     return a->status == LUA_OK ? 0 : 1;
 }
 
+/* Remembers a rule source, so that worker engines load the same rules in the
+ * same order. */
+static void remember_source(isorules_engine *e, const char *name, const char *src, size_t len, int builtin)
+{
+    if (e->nsources == e->capsources) {
+        size_t want = e->capsources ? e->capsources * 2 : 16;
+        ir_source *nv = realloc(e->sources, want * sizeof *nv);
+        if (!nv)
+            return;
+        e->sources = nv;
+        e->capsources = want;
+    }
+    ir_source *s = &e->sources[e->nsources];
+    s->name = strdup(name);
+    s->src = malloc(len + 1);
+    if (!s->name || !s->src) {
+        free(s->name);
+        free(s->src);
+        return;
+    }
+    memcpy(s->src, src, len);
+    s->src[len] = '\0';
+    s->len = len;
+    s->builtin = builtin;
+    e->nsources++;
+}
+
+void ir_sources_free(isorules_engine *e)
+{
+    for (size_t i = 0; i < e->nsources; i++) {
+        free(e->sources[i].name);
+        free(e->sources[i].src);
+    }
+    free(e->sources);
+    e->sources = NULL;
+    e->nsources = e->capsources = 0;
+}
+
 int ir_rules_load(isorules_engine *e, const char *name, const char *src, size_t len, int builtin)
 {
     lua_State *L = e->L;
+    remember_source(e, name, src, len, builtin);
     int top = lua_gettop(L);
     load_args a = {name, src, len, builtin, LUA_OK};
     e->trip_line = 0;

@@ -63,6 +63,19 @@ files=$(find samples -name '*.yaml' | sort -r)
 run "audit files in reverse order" 1 audit $A --format json $files
 if cmp -s "$tmp/out" "$tmp/folder.json"; then ok "same report byte for byte"; else bad "order changed the report"; fi
 
+# --- -j: workers give the report of one thread, byte for byte
+for set in samples "tests/cli/dropped" "--rules docs/examples/rules tests/cli/examples"; do
+    # shellcheck disable=SC2086
+    "$bin" audit $A --format json -j 1 $set >"$tmp/j1" 2>/dev/null
+    same=1
+    for j in 2 3; do
+        # shellcheck disable=SC2086
+        "$bin" audit $A --format json -j $j $set >"$tmp/jn" 2>/dev/null
+        cmp -s "$tmp/j1" "$tmp/jn" || same=0
+    done
+    if [ $same -eq 1 ] && [ -s "$tmp/j1" ]; then ok "-j 1, 2, 3 give one report: $set"; else bad "-j changes the report: $set"; diff "$tmp/j1" "$tmp/jn" | head -5; fi
+done
+
 # --- selection and exit codes
 run "only QMS002" 1 audit $A --only QMS002 samples/
 hasnt "only QMS002: no QMS001" "$tmp/out" " QMS001 "
@@ -142,9 +155,10 @@ has "EX001 fires" "$tmp/out" "^tests/cli/examples/agencies.yaml:1:1: warning EX0
 has "EX002 fires" "$tmp/out" "^tests/cli/examples/agencies.yaml:8:5: error EX002 \[xa-a\] xa-a: no internal audit between 2020-12-31 and 2021-12-31$"
 has "EX003 fires at the parent" "$tmp/out" "^tests/cli/examples/agencies.yaml:4:9: warning EX003 \[xa-a\] xa-a: parent huyen-khong-co is not in the model$"
 hasnt "huyen-b is clean" "$tmp/out" "huyen-b"
+has "EX003 from the second file" "$tmp/out" "^tests/cli/examples/more.yaml:16:9: warning EX003 \\[xa-d\\] xa-d: parent huyen-khong-co-nua is not in the model$"
 run "doc examples in Vietnamese" 1 audit $A --lang vi --rules docs/examples/rules --only 'EX*' tests/cli/examples
 has "Vietnamese message" "$tmp/out" "cơ quan xa-a chưa có tên"
-has "Vietnamese summary" "$tmp/out" "1 lỗi, 2 cảnh báo trong 2 cơ quan (3 quy tắc, tính đến ngày 2021-12-31)"
+has "Vietnamese summary" "$tmp/out" "1 lỗi, 3 cảnh báo trong 4 cơ quan (3 quy tắc, tính đến ngày 2021-12-31)"
 
 # --- isorules test
 run "test: the rule fixtures pass" 0 test tests/rules

@@ -733,9 +733,9 @@ static const char model_b_yaml[] = "kind: agency\n"
                                    "level: commune\n"
                                    "parent: a2\n";
 
-static void test_rules_model_scope(void **state)
+static void check_model_scope(fixture *fx, int jobs)
 {
-    fixture *fx = *state;
+    assert_int_equal(isorules_set_jobs(fx->e, jobs), ISORULES_OK);
     load_ok(fx, "model.lua", model_rules);
     assert_int_equal(isorules_select(fx->e, "AG,M1", NULL), ISORULES_OK);
     /* given out of order: files are taken in path order */
@@ -755,7 +755,12 @@ static void test_rules_model_scope(void **state)
     assert_string_equal(fx->log.f[2].file, "b.yaml");
 
     assert_string_equal(subject_of(fx, "same index"), "true");
-    assert_string_equal(subject_of(fx, "keeps"), "3");
+    /* keep and check share a file's upvalues only on one thread: with workers,
+     * keep runs in their engines (docs/writing-rules.md) */
+    if (jobs == 1)
+        assert_string_equal(subject_of(fx, "keeps"), "3");
+    else
+        assert_string_equal(subject_of(fx, "keeps"), "0");
     const irt_finding *k1 = the_finding(fx, "kept a1 level department name One index during keep nil");
     assert_string_equal(k1->agency, "a1");
     assert_string_equal(k1->subject, "a1");
@@ -774,6 +779,62 @@ static void test_rules_model_scope(void **state)
     /* the final pass comes sorted: a.yaml before b.yaml */
     size_t ia = (size_t)(k1 - fx->log.f), ib = (size_t)(kb - fx->log.f);
     assert_true(ia < ib);
+}
+
+static void test_rules_model_scope(void **state) { check_model_scope(*state, 1); }
+
+/* Two workers audit the two files; what keep returned crosses from their
+ * engines to the final pass with its positions: the same findings. */
+static void test_rules_model_scope_workers(void **state) { check_model_scope(*state, 2); }
+
+static const char keep_values_rules[] =
+    "rule { id = 'KV', severity = 'info', scope = 'model',\n"
+    "  keep = function(a, ctx)\n"
+    "    local t = { list = { 1, isorules.null, 'x', 2.5, true }, f = print, id = a.id }\n"
+    "    t.self = t\n"
+    "    t.shared1 = t.list\n"
+    "    t.shared2 = t.list\n"
+    "    return t\n"
+    "  end,\n"
+    "  check = function(index, ctx)\n"
+    "    for i = 1, #index do\n"
+    "      local k = ctx.kept[i]\n"
+    "      local ok = k.self == k and k.shared1 == k.shared2 and k.list == k.shared1\n"
+    "        and #k.list == 5 and k.list[1] == 1 and math.type(k.list[1]) == 'integer'\n"
+    "        and k.list[2] == isorules.null and k.list[3] == 'x' and k.list[4] == 2.5\n"
+    "        and k.list[5] == true and k.f == nil and ctx.kept[k.id] == k\n"
+    "      ctx.report(nil, k.id .. ' ' .. tostring(ok), 'kept values')\n"
+    "    end\n"
+    "  end }\n";
+
+/* keep's values keep their shape (shared tables, cycles, isorules.null,
+ * integers and floats) on one thread and on workers; functions are dropped. */
+static void test_rules_keep_values(void **state)
+{
+    fixture *fx = *state;
+    for (int jobs = 1; jobs <= 2; jobs++) {
+        irt_log_reset(&fx->log);
+        isorules_clear_inputs(fx->e);
+        assert_int_equal(isorules_set_jobs(fx->e, jobs), ISORULES_OK);
+        if (jobs == 1)
+            load_ok(fx, "kv.lua", keep_values_rules);
+        assert_int_equal(isorules_select(fx->e, "KV", NULL), ISORULES_OK);
+        assert_int_equal(irt_input(fx->e, "a.yaml", "kind: agency\nid: ka\n"), ISORULES_OK);
+        assert_int_equal(irt_input(fx->e, "b.yaml", "kind: agency\nid: kb\n"), ISORULES_OK);
+        run_ok(fx);
+        assert_int_equal(fx->log.nf, 2);
+        assert_string_equal(fx->log.f[0].subject, "ka true");
+        assert_string_equal(fx->log.f[1].subject, "kb true");
+    }
+}
+
+static void test_rules_set_jobs_misuse(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_jobs(fx->e, 0), ISORULES_MISUSE);
+    assert_int_equal(isorules_set_jobs(fx->e, 257), ISORULES_MISUSE);
+    assert_string_not_equal(isorules_errmsg(fx->e), "");
+    assert_int_equal(isorules_set_jobs(fx->e, 4), ISORULES_OK);
 }
 
 static void test_rules_model_scope_no_keep(void **state)
@@ -958,6 +1019,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_plan_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_model_scope_workers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_keep_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_set_jobs_misuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_scope_no_keep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_select, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_select_builtin_prefix, setup, teardown),

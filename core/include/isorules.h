@@ -200,6 +200,11 @@ ISORULES_API int isorules_add_input_buffer(isorules_engine *e, const char *name,
 /* Forgets all inputs (rules, limits and callbacks stay). */
 ISORULES_API void isorules_clear_inputs(isorules_engine *e);
 
+/* Threads for the agencies (the second pass): each worker has an engine of
+ * its own; the findings, errors and their order are those of one thread.
+ * 1 (the default) to 256; ISORULES_MISUSE otherwise. */
+ISORULES_API int isorules_set_jobs(isorules_engine *e, int jobs);
+
 /* Callbacks; fn NULL removes one. ud is passed back untouched. */
 ISORULES_API void isorules_on_finding(isorules_engine *e, isorules_finding_fn fn, void *ud);
 ISORULES_API void isorules_on_error(isorules_engine *e, isorules_error_fn fn, void *ud);
