@@ -84,8 +84,11 @@ $(C)/test_%: tests/test_%.c tests/helpers.h $(CHECK_OBJ)
 	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -Itests \
 	  -o $@ $< $(CHECK_OBJ) $(DEP_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
+$(C)/yaml_suite: tests/yaml_suite.c $(CHECK_OBJ)
+	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(CHECK_OBJ) $(DEP_LIBS)
+
 check: deps
-	@$(MAKE) --no-print-directory all $(C)/isorules $(addprefix $(C)/,$(TESTS))
+	@$(MAKE) --no-print-directory all $(C)/isorules $(addprefix $(C)/,$(TESTS)) $(C)/yaml_suite
 	@rm -rf $(C)/prefix
 	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(C)/prefix >/dev/null
 	@sh tests/run.sh $(C) $(TESTS)

@@ -51,6 +51,19 @@ else
     passed=$((passed + p))
     failed=$((failed + f))
 fi
+echo "== YAML test suite"
+sh scripts/yaml-suite.sh "$dir" >"$log" 2>&1
+rc=$?
+cat "$log"
+p=$(sed -n 's/^yaml-suite: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -n 1)
+f=$(sed -n 's/^yaml-suite: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -n 1)
+if [ -z "$p" ]; then
+    echo "YAML test suite did not finish (exit $rc)"
+    failed=$((failed + 1))
+else
+    passed=$((passed + p))
+    failed=$((failed + f))
+fi
 echo "== rule tests (isorules test tests/rules samples)"
 "$dir/isorules" test tests/rules samples >"$log" 2>&1
 rc=$?
