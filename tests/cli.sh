@@ -127,6 +127,21 @@ run "output to a full disk" 2 audit $A -o /dev/full samples/
 ok "closed pipe did not hang"
 ls "$tmp" | grep -q 'tmp\.' && bad "temporary file left" || ok "no temporary file left"
 
+# --- interrupted mid-audit: no report, no temporary file, death by the signal
+for sig in INT TERM; do
+    mkdir -p "$tmp/int-$sig"
+    "$bin" audit $A --limit instructions=0 --rules tests/hostile/forever.lua -o "$tmp/int-$sig/report.json" \
+        --format json samples/ 2>"$tmp/err" &
+    pid=$!
+    sleep 1
+    kill -$sig $pid
+    wait $pid
+    got=$?
+    left=$(ls "$tmp/int-$sig")
+    if [ -z "$left" ]; then ok "SIG$sig: nothing left behind"; else bad "SIG$sig left: $left"; fi
+    if [ $got -gt 128 ]; then ok "SIG$sig: ends by the signal ($got)"; else bad "SIG$sig: exit $got" "$tmp/err"; fi
+done
+
 # --- usage
 run "unknown option" 2 audit --bogus samples/
 run "sarif not yet" 2 audit --format sarif samples/
