@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "load.h"
+#include "pattern.h"
 
 #define HOOK_STEP 1000
 #define PRISTINE "isorules.pristine"
@@ -93,6 +94,28 @@ static void hook(lua_State *L, lua_Debug *ar)
     char buf[96];
     lua_pushstring(L, trip_message(e, buf, sizeof buf));
     lua_error(L);
+}
+
+/* The budgeted pattern matcher (core/pattern.c) charges its steps here: they
+ * count like instructions, and spending the budget trips the run as the
+ * hook does. Outside a rule run (no hook set) matching is not counted. */
+void ir_pattern_charge(lua_State *L, long steps)
+{
+    if (lua_gethook(L) == NULL)
+        return;
+    isorules_engine *e = engine_of(L);
+    e->spent += steps;
+    if (!e->tripped) {
+        if (atomic_load(&e->cancel))
+            e->tripped = TRIP_CANCEL;
+        else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
+            e->tripped = TRIP_BUDGET;
+        else
+            return;
+    }
+    lua_sethook(L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    char buf[96];
+    luaL_error(L, "%s", trip_message(e, buf, sizeof buf));
 }
 
 /* Message handler of every rule run: notes the line of the rule code that
@@ -359,6 +382,7 @@ static int l_setup(lua_State *L)
     lua_getfield(L, pr, "string");
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    ir_pattern_register(L, -1); /* budgeted find, match, gmatch, gsub */
     /* the shared string metatable: methods from a hidden copy, protected */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);

@@ -450,10 +450,9 @@ static void test_sandbox_deep_recursion_tostring(void **state)
                  NULL, 0);
 }
 
-#if 0 /* BUG: ENGINE.md has find, match, gmatch and gsub charge their steps to
-       * the instruction budget; the sandbox uses Lua's stock matcher, where no
-       * hook fires, so a backtracking pattern runs unbounded (this one did not
-       * end in 30 s; expected: "instruction budget spent"). */
+/* Was a bug: the stock matcher runs where no hook fires, so this pattern ran
+ * unbounded; find, match, gmatch and gsub now charge their steps to the
+ * budget (core/pattern.c). */
 static void test_sandbox_pattern_budget(void **state)
 {
     assert_limit(*state, "local s = ('a'):rep(40) s:find(('a*'):rep(40) .. 'b')", "instruction budget spent", 2);
@@ -464,7 +463,6 @@ static void test_sandbox_pattern_budget_gsub(void **state)
     assert_limit(*state, "local s = ('a'):rep(40) string.gsub(s, ('a*'):rep(40) .. 'b', '')",
                  "instruction budget spent", 2);
 }
-#endif
 
 static void test_sandbox_limit_then_next_run(void **state)
 {
@@ -775,10 +773,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_deep_recursion_unbounded_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_deep_recursion_metamethods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_deep_recursion_tostring, setup, teardown),
-#if 0 /* BUG: pattern matching is not budgeted, see above */
+/* Was a bug: pattern matching was not budgeted, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_pattern_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_pattern_budget_gsub, setup, teardown),
-#endif
         cmocka_unit_test_setup_teardown(test_sandbox_limit_then_next_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_limit_at_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_error_object_tostring_loops, setup, teardown),
