@@ -126,12 +126,22 @@ static int l_msgh(lua_State *L)
     isorules_engine *e = engine_of(L);
     lua_Debug ar;
     if (e->trip_line == 0) {
+        /* the line in the rule's own file (not in a chunk it load()ed), else
+         * the innermost line known */
+        const char *file = e->cur_rule ? e->cur_rule->info.file : NULL;
+        int first = 0;
         for (int level = 1; lua_getstack(L, level, &ar); level++) {
-            if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
+                continue;
+            if (!first)
+                first = ar.currentline;
+            if (file && ar.source[0] == '@' && strcmp(ar.source + 1, file) == 0) {
                 e->trip_line = ar.currentline;
                 break;
             }
         }
+        if (e->trip_line == 0)
+            e->trip_line = first;
     }
     if (e->tripped) {
         char buf[96];
