@@ -343,7 +343,8 @@ static int close_collection(build *b, const yaml_mark_t *end, int *done)
             }
         }
     }
-    if (ir_pos_set_entries(b->ps, f.node, ld->tmp + f.tmp0, ld->ntmp - f.tmp0) != 0)
+    size_t n = ld->ntmp - f.tmp0;
+    if (ir_pos_set_entries(b->ps, f.node, n ? ld->tmp + f.tmp0 : NULL, n) != 0)
         return fail(ld, end, "out of memory");
     ld->ntmp = f.tmp0;
     const ir_node *nd = &b->ps->nodes[f.node];

@@ -138,7 +138,7 @@ const ir_entry *ir_pos_entry_index(const ir_posstore *ps, const ir_node *nd, lon
 long ir_pos_copy(ir_posstore *ps, const ir_posstore *from, const ir_node *src)
 {
     long idx = ir_pos_add(ps, src->obj, src->kind, src->line, src->col, src->file);
-    if (idx < 0 || ir_pos_set_entries(ps, idx, from->ents + src->first, src->count) != 0)
+    if (idx < 0 || ir_pos_set_entries(ps, idx, src->count ? from->ents + src->first : NULL, src->count) != 0)
         return -1;
     return idx;
 }

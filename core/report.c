@@ -58,7 +58,7 @@ static void json_str(FILE *fp, const char *s)
             putc((int)c, fp);
             p++;
         } else {
-            int n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+            int n = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
             int ok = n > 0;
             for (int i = 1; ok && i < n; i++)
                 ok = (p[i] & 0xC0) == 0x80;

@@ -444,6 +444,7 @@ static void test_report_json_escapes(void **state)
             "  ctx.report(a, 'a\"b\\\\c', '%s',\n"
             "    'q\"b\\\\c\\nd\\te\\rf\\1g\\31h\\255i\\192\\175j\\237\\160\\128k S\\225\\187\\159 /')\n"
             "  ctx.report(a, 'cut', '%s', 'x\\225\\128y')\n"
+            "  ctx.report(a, 'high', '%s', 'h\\248\\160\\160z')\n"
             "end }\n");
     assert_int_equal(isorules_select(fx->e, "E", NULL), ISORULES_OK);
     assert_int_equal(irt_input(fx->e, "a.yaml", one_agency), ISORULES_OK);
@@ -458,6 +459,8 @@ static void test_report_json_escapes(void **state)
     const char *cut = strstr(fx->text, "\"message\": \"x\xef\xbf\xbd");
     assert_non_null(cut);
     assert_non_null(strstr(cut, "y\""));
+    /* a lead byte above F4 starts no character (found by fuzz_audit) */
+    assert_contains(fx->text, "\"message\": \"h\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\"");
 }
 
 static void test_report_json_errors(void **state)
