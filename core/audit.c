@@ -26,6 +26,15 @@
 #define RUN "isorules.run" /* this run's tables, made anew by run_reset */
 #define KEEP_MAX_DEPTH 32
 
+/* Reads t[k] without metamethods: the engine never runs rule code outside a
+ * rule run, whatever a rule did to the model. stack: +1, returns the type */
+static int rawfield(lua_State *L, int idx, const char *k)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, k);
+    return lua_rawget(L, idx);
+}
+
 /* ---- protected calls ---- */
 
 typedef int (*step_fn)(isorules_engine *e, void *ud);
@@ -211,7 +220,7 @@ static void bad_kind(isorules_engine *e, int doc, int kind, int line, int col)
 {
     lua_State *L = e->L;
     if (kind == KIND_UNKNOWN) {
-        lua_getfield(L, doc, "kind");
+        rawfield(L, doc, "kind");
         int t = lua_type(L, -1);
         const char *k = t == LUA_TSTRING || t == LUA_TNUMBER ? lua_tostring(L, -1)
                         : t == LUA_TBOOLEAN                 ? (lua_toboolean(L, -1) ? "true" : "false")
@@ -257,6 +266,7 @@ static int phase1(isorules_engine *e, void *ud)
             break;
         if (rc == IR_LOAD_AGENCY) {
             f->first_agency = doc;
+            ir_pos_truncate(&e->reg, doc_from); /* its root's record: not a register */
             break;
         }
         if (rc == IR_LOAD_ERR) {
@@ -322,10 +332,10 @@ static int ctx_registers(isorules_engine *e, void *ud)
         int map = lua_gettop(L);
         for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, legal); i++) {
             lua_rawgeti(L, legal, i);
-            if (lua_getfield(L, -1, "documents") == LUA_TTABLE) {
+            if (rawfield(L, -1, "documents") == LUA_TTABLE) {
                 int docs = lua_gettop(L);
                 for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, docs); k++) {
-                    if (lua_rawgeti(L, docs, k) == LUA_TTABLE && lua_getfield(L, -1, "id") == LUA_TSTRING) {
+                    if (lua_rawgeti(L, docs, k) == LUA_TTABLE && rawfield(L, -1, "id") == LUA_TSTRING) {
                         lua_pushvalue(L, -1);
                         if (lua_rawget(L, map) == LUA_TNIL) {
                             lua_pushvalue(L, -2);
@@ -368,7 +378,7 @@ static void ctx_catalogs(isorules_engine *e, int ctx, const char *province)
         for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, all); i++) {
             lua_rawgeti(L, all, i);
             int cat = lua_gettop(L);
-            int t = lua_getfield(L, cat, "province");
+            int t = rawfield(L, cat, "province");
             /* provinces compare as text: `province: 91` is the province "91" */
             int applies = t == LUA_TNIL || (province && (t == LUA_TSTRING || t == LUA_TNUMBER) &&
                                             strcmp(lua_tostring(L, -1), province) == 0);
@@ -376,11 +386,11 @@ static void ctx_catalogs(isorules_engine *e, int ctx, const char *province)
             if (applies) {
                 lua_pushvalue(L, cat);
                 lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
-                if (lua_getfield(L, cat, "procedures") == LUA_TTABLE) {
+                if (rawfield(L, cat, "procedures") == LUA_TTABLE) {
                     int procs = lua_gettop(L);
                     for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, procs); k++) {
                         if (lua_rawgeti(L, procs, k) == LUA_TTABLE &&
-                            lua_getfield(L, -1, "code") == LUA_TSTRING) {
+                            rawfield(L, -1, "code") == LUA_TSTRING) {
                             lua_pushvalue(L, -1);
                             if (lua_rawget(L, map) == LUA_TNIL) {
                                 lua_pushvalue(L, -2);
@@ -439,7 +449,7 @@ static int call_rule(isorules_engine *e, const ir_rule *r, int ref, int subject,
 
 static char *field_str(lua_State *L, int doc, const char *name)
 {
-    int t = lua_getfield(L, doc, name);
+    int t = rawfield(L, doc, name);
     char *s = NULL;
     if (t == LUA_TSTRING || t == LUA_TNUMBER)
         s = strdup(lua_tostring(L, -1));
@@ -681,6 +691,7 @@ static int finish_file(isorules_engine *e, uint32_t file)
 {
     ir_file *f = &e->files[file];
     int rc = ISORULES_OK;
+    f->finished = 1;
     if (!f->failed) {
         size_t index_from = e->nindex;
         e->cur_file = file;
@@ -972,10 +983,16 @@ static int phase2_parallel(isorules_engine *e, int nw)
     }
     for (int k = 0; k < nw && rc == ISORULES_OK; k++)
         wk[k].started = pthread_create(&wk[k].t, NULL, worker_main, &wk[k]) == 0;
+    int started = 0;
+    for (int k = 0; k < nw && wk; k++)
+        started += wk[k].started;
+    if (rc == ISORULES_OK && started == 0)
+        rc = ISORULES_NOMEM; /* no thread could start: the caller goes on serially */
     for (size_t i = 0; i < e->nfiles && rc == ISORULES_OK; i++) {
         progress(e, 2, i, e->files[i].name);
-        if (needs_phase2(&e->files[i]))
-            rc = wait_for(&p, wk, nw, i);
+        /* a worker takes every file, and the results of one (its failed flag
+         * too) are read only once it is marked done, under the lock */
+        rc = wait_for(&p, wk, nw, i);
         if (rc == ISORULES_OK)
             rc = finish_file(e, (uint32_t)i);
         pthread_mutex_lock(&p.mu);
@@ -999,6 +1016,15 @@ static int phase2_parallel(isorules_engine *e, int nw)
     pthread_cond_destroy(&p.cv);
     pthread_mutex_destroy(&p.mu);
     return rc;
+}
+
+/* Has any file been handed out yet (its findings given to the callbacks)? */
+static int any_finished(const isorules_engine *e)
+{
+    for (size_t i = 0; i < e->nfiles; i++)
+        if (e->files[i].finished)
+            return 1;
+    return 0;
 }
 
 static int run_files(isorules_engine *e)
@@ -1028,9 +1054,16 @@ static int run_files(isorules_engine *e)
     for (size_t i = 0; i < e->nfiles; i++)
         busy += needs_phase2(&e->files[i]);
     int nw = e->jobs < (int)busy ? e->jobs : (int)busy;
-    if (rc == ISORULES_OK && nw > 1) {
+    int serial = rc != ISORULES_OK || nw <= 1;
+    if (!serial) {
         rc = phase2_parallel(e, nw);
-    } else {
+        /* no worker could be made or started, and nothing was handed out
+         * yet: audit on this thread instead */
+        serial = rc == ISORULES_NOMEM && e->nindex == 0 && e->sum.agencies == 0 && !any_finished(e);
+        if (serial)
+            rc = ISORULES_OK;
+    }
+    if (serial) {
         for (size_t i = 0; i < e->nfiles && rc == ISORULES_OK; i++) {
             progress(e, 2, i, e->files[i].name);
             if (needs_phase2(&e->files[i]))

@@ -922,7 +922,7 @@ int ir_collect_files(isorules_engine *e)
     free(by_ino);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (e->files[i].dup || (i > 0 && strcmp(e->files[i].name, e->files[i - 1].name) == 0))
+        if (e->files[i].dup || (k > 0 && strcmp(e->files[i].name, e->files[k - 1].name) == 0))
             free(e->files[i].name);
         else
             e->files[k++] = e->files[i];

@@ -103,6 +103,7 @@ typedef struct ir_file {
     ir_audited *audited;
     size_t naudited, capaudited;
     int done;          /* a worker has finished it */
+    int finished;      /* handed out (finish_file) */
 } ir_file;
 
 /* A rule source, kept so that worker engines load the same rules. */
@@ -122,6 +123,7 @@ struct isorules_engine {
     int trip_line;
     atomic_int cancel;
     int running, in_callback;
+    int loading;       /* a rule source is loading: rule{} is allowed */
 
     long long limits[LIM_COUNT];
     char as_of[11];

@@ -244,7 +244,6 @@ static int take_key(build *b, int has_value, const yaml_mark_t *m)
     if (lua_rawget(L, -3) != LUA_TNIL) {
         size_t klen;
         const char *k = lua_tolstring(L, -2, &klen);
-        lua_pop(L, 2);
         for (size_t i = f->tmp0; i < b->ld->ntmp; i++) {
             const ir_entry *e = &b->ld->tmp[i];
             if (e->klen == klen && memcmp(e->key, k, klen) == 0) {
@@ -256,6 +255,7 @@ static int take_key(build *b, int has_value, const yaml_mark_t *m)
         char msg[240];
         snprintf(msg, sizeof msg, "duplicate key \"%.*s\" (first at line %d, column %d)",
                  klen > 120 ? 120 : (int)klen, k, b->ld->err_line2, b->ld->err_col2);
+        lua_pop(L, 2); /* the key's text is used above, while it is on the stack */
         return fail(b->ld, m, msg);
     }
     lua_pop(L, 1);
@@ -330,6 +330,11 @@ static int close_collection(build *b, const yaml_mark_t *end, int *done)
     lua_State *L = b->L;
     ir_loader *ld = b->ld;
     frame f = b->fr[--b->nfr];
+    /* positions first: the store copies the key text, before removing the
+     * placeholders of null values lets those keys be collected */
+    size_t n = ld->ntmp - f.tmp0;
+    if (ir_pos_set_entries(b->ps, f.node, n ? ld->tmp + f.tmp0 : NULL, n) != 0)
+        return fail(ld, end, "out of memory");
     if (f.has_null) {
         for (size_t i = f.tmp0; i < ld->ntmp; i++) {
             lua_pushlstring(L, ld->tmp[i].key, ld->tmp[i].klen);
@@ -343,9 +348,6 @@ static int close_collection(build *b, const yaml_mark_t *end, int *done)
             }
         }
     }
-    size_t n = ld->ntmp - f.tmp0;
-    if (ir_pos_set_entries(b->ps, f.node, n ? ld->tmp + f.tmp0 : NULL, n) != 0)
-        return fail(ld, end, "out of memory");
     ld->ntmp = f.tmp0;
     const ir_node *nd = &b->ps->nodes[f.node];
     yaml_mark_t m = {0, (size_t)(nd->line - 1), (size_t)(nd->col - 1)};

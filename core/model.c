@@ -106,7 +106,8 @@ int ir_model_kind(lua_State *L, int idx)
     if (lua_type(L, idx) != LUA_TTABLE)
         return KIND_NOTMAP;
     static const char *const names[] = {"agency", "legal", "catalog", "plan", "expect", NULL};
-    int t = lua_getfield(L, idx, "kind");
+    lua_pushliteral(L, "kind");
+    int t = lua_rawget(L, idx < 0 ? idx - 1 : idx);
     int kind = t == LUA_TNIL ? KIND_NONE : KIND_UNKNOWN;
     if (t == LUA_TSTRING) {
         const char *s = lua_tostring(L, -1);
@@ -297,6 +298,8 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
                         fmt002(w, ie, "trống (null)", "is empty (null)", lua_gettop(L));
                     else if (ie)
                         fmt002(w, ie, "không phải một mã định danh", "is not an identifier", lua_gettop(L));
+                    if (it == LUA_TTABLE)
+                        ir_pos_forget(w->ps, lua_topointer(L, -1));
                     path_pop(w, old);
                     lua_pop(L, 1);
                     lua_pushlightuserdata(L, IR_NULL_ITEM);
@@ -335,6 +338,8 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
                         fmt002(w, ie, "trống (null)", "is empty (null)", lua_gettop(L));
                     else
                         fmt002(w, ie, "phải là một ánh xạ (mapping)", "must be a mapping", lua_gettop(L));
+                    if (it == LUA_TTABLE)
+                        ir_pos_forget(w->ps, lua_topointer(L, -1));
                     lua_pushlightuserdata(L, IR_NULL_ITEM);
                     lua_rawseti(L, v, i);
                 }
@@ -347,7 +352,10 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
         lua_pushnil(L);
         break;
     }
-    /* the replacement is on top: store it under the key */
+    /* the replacement is on top: store it under the key; a table it replaces
+     * leaves the model, and its position with it */
+    if (t == LUA_TTABLE)
+        ir_pos_forget(w->ps, lua_topointer(L, v));
     lua_pushlstring(L, en->key, en->klen);
     lua_insert(L, -2);
     lua_rawset(L, tidx);
@@ -419,14 +427,15 @@ static void check_repeats(isorules_engine *e, ir_posstore *ps, int doc, const ch
                           const char *key, int set_idx)
 {
     lua_State *L = e->L;
-    if (lua_getfield(L, doc, list) != LUA_TTABLE) {
+    lua_pushstring(L, list);
+    if (lua_rawget(L, doc) != LUA_TTABLE) {
         lua_pop(L, 1);
         return;
     }
     int lst = lua_gettop(L);
     lua_Integer n = (lua_Integer)lua_rawlen(L, lst);
     for (lua_Integer i = 1; i <= n; i++) {
-        if (lua_rawgeti(L, lst, i) != LUA_TTABLE || lua_getfield(L, -1, key) != LUA_TSTRING) {
+        if (lua_rawgeti(L, lst, i) != LUA_TTABLE || (lua_pushstring(L, key), lua_rawget(L, -2)) != LUA_TSTRING) {
             lua_settop(L, lst);
             continue;
         }

@@ -13,7 +13,7 @@
 enum { IR_MAP = 1, IR_SEQ = 2 };
 
 typedef struct ir_entry {
-    const char *key; /* map: key text (owned by the Lua string in the table); seq: NULL */
+    const char *key; /* map: key text (a copy in the store's arena); seq: NULL */
     size_t klen;
     int kline, kcol; /* key position (maps) */
     int line, col;   /* value position */
@@ -29,7 +29,16 @@ typedef struct ir_node {
     uint32_t agency; /* kept nodes: 1 + the agency's index entry; else 0 */
 } ir_node;
 
+/* Key text is copied into blocks that never move, so an entry's key stays
+ * valid however the Lua string it came from lives. */
+typedef struct ir_keyblock {
+    struct ir_keyblock *next;
+    size_t used, cap;
+    char data[];
+} ir_keyblock;
+
 typedef struct ir_posstore {
+    ir_keyblock *blocks, *cur; /* all blocks; the one being filled */
     ir_node *nodes;
     size_t n, cap;
     ir_entry *ents;
@@ -42,13 +51,16 @@ void ir_pos_init(ir_posstore *ps);
 void ir_pos_free(ir_posstore *ps);
 /* Forgets every record, keeping the memory for reuse. */
 void ir_pos_clear(ir_posstore *ps);
+/* Forgets the record of obj (a table the model stage removed): a new table
+ * at the same address must not inherit its position. */
+void ir_pos_forget(ir_posstore *ps, const void *obj);
 /* Forgets the records from index n on (and their entries), as if they had
  * never been added. Rebuilds the hash: for rare paths only. */
 void ir_pos_truncate(ir_posstore *ps, size_t n);
 /* Adds a record for obj (replacing any earlier one); returns its index, or
  * -1 when out of memory. */
 long ir_pos_add(ir_posstore *ps, const void *obj, int kind, int line, int col, uint32_t file);
-/* Appends n entries for record idx (which must be the latest to get entries);
+/* Appends n entries for record idx, copying their key text into the store;
  * returns 0, or -1 when out of memory. */
 int ir_pos_set_entries(ir_posstore *ps, long idx, const ir_entry *ents, size_t n);
 /* The record of obj, or NULL. */

@@ -164,6 +164,8 @@ static const char *const severity_names[] = {"info", "warning", "error", NULL};
 static int l_rule(lua_State *L)
 {
     isorules_engine *e = engine_of(L);
+    if (!e->loading)
+        return luaL_error(L, "rule{} may only be called while its file loads, not from a rule");
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     if (lua_getfield(L, 1, "id") != LUA_TSTRING || !valid_id(lua_tostring(L, -1)))
@@ -643,7 +645,9 @@ int ir_rules_load(isorules_engine *e, const char *name, const char *src, size_t 
     e->tripped = 0;
     lua_pushcfunction(L, l_load_source);
     lua_pushlightuserdata(L, &a);
+    e->loading = 1;
     int st = lua_pcall(L, 1, 1, 0);
+    e->loading = 0;
     int rc = ISORULES_OK;
     if (st != LUA_OK || a.status != LUA_OK) {
         int line = 0;

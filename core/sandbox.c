@@ -6,6 +6,7 @@
  * ceiling kept by the allocator; once one trips, the hook raises on every
  * call, line and instruction until the run is unwound, so pcall cannot
  * swallow it (Redis's scripting does the same). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,13 @@
 #define PRISTINE "isorules.pristine"
 
 static void hook(lua_State *L, lua_Debug *ar);
+
+/* Adds n steps to the budget spent, saturating (a hostile count must not
+ * overflow it). */
+static void spend(isorules_engine *e, long long n)
+{
+    e->spent = n > LLONG_MAX - e->spent ? LLONG_MAX : e->spent + n;
+}
 
 static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lua_getextraspace(L); }
 
@@ -48,8 +56,14 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     void *p = realloc(ptr, nsize);
-    if (p)
+    if (p) {
         e->mem_used = e->mem_used - osize + nsize;
+        /* during a rule run, building memory costs budget too: one step per
+         * 64 bytes, so one instruction that copies megabytes (a `..` of two
+         * long strings, string.upper on one) is not nearly free */
+        if (e->mem_ceiling && nsize > osize)
+            spend(e, (long long)((nsize - osize) >> 6));
+    }
     return p;
 }
 
@@ -75,7 +89,7 @@ static void hook(lua_State *L, lua_Debug *ar)
     if (!e->tripped) {
         if (ar->event != LUA_HOOKCOUNT)
             return;
-        e->spent += HOOK_STEP;
+        spend(e, HOOK_STEP);
         if (atomic_load(&e->cancel))
             e->tripped = TRIP_CANCEL;
         else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
@@ -104,7 +118,7 @@ void ir_pattern_charge(lua_State *L, long steps)
     if (lua_gethook(L) == NULL)
         return;
     isorules_engine *e = engine_of(L);
-    e->spent += steps;
+    spend(e, steps);
     if (!e->tripped) {
         if (atomic_load(&e->cancel))
             e->tripped = TRIP_CANCEL;
@@ -261,6 +275,10 @@ static int l_load(lua_State *L)
  * off, beyond any budget. */
 static int l_setmetatable(lua_State *L)
 {
+    /* the model's tables stay plain: a metamethod on one would run inside
+     * other rules, and in the engine, which reads the model */
+    if (lua_type(L, 1) == LUA_TTABLE && ir_node_of(engine_of(L), lua_topointer(L, 1), NULL))
+        return luaL_error(L, "the tables of the model cannot get a metatable");
     if (lua_type(L, 2) == LUA_TTABLE) {
         lua_pushliteral(L, "__gc");
         if (lua_rawget(L, 2) != LUA_TNIL)
@@ -297,6 +315,67 @@ static int l_xpcall(lua_State *L)
     lua_pushboolean(L, 0);
     lua_insert(L, -2);
     return 2;
+}
+
+/* Library functions whose C loops the hook cannot see, wrapped to charge
+ * their work to the budget before they run (upvalue 1: the real function;
+ * upvalue 2: which charge). */
+enum { CH_REP, CH_MOVE, CH_SHIFT, CH_RANGE, CH_SORT };
+
+static long long arg_int(lua_State *L, int i, long long def)
+{
+    return lua_isinteger(L, i) ? (long long)lua_tointeger(L, i) : def;
+}
+
+static int l_charged(lua_State *L)
+{
+    long long steps = 0;
+    int n = lua_gettop(L);
+    switch ((int)lua_tointeger(L, lua_upvalueindex(2))) {
+    case CH_REP: { /* string.rep(s, n [, sep]) of empty strings: n rounds that
+                    * allocate nothing (the allocator charges the others) */
+        size_t ls = 0, lsep = 0;
+        if (lua_type(L, 1) == LUA_TSTRING)
+            lua_tolstring(L, 1, &ls);
+        if (lua_type(L, 3) == LUA_TSTRING)
+            lua_tolstring(L, 3, &lsep);
+        steps = ls + lsep == 0 ? arg_int(L, 2, 0) : 0;
+        break;
+    }
+    case CH_MOVE: /* table.move(a1, f, e, t [, a2]) */
+        steps = arg_int(L, 3, 0) - arg_int(L, 2, 0);
+        break;
+    case CH_SHIFT: /* table.insert / table.remove move the elements after the position */
+        steps = lua_type(L, 1) == LUA_TTABLE ? (long long)lua_rawlen(L, 1) : 0;
+        break;
+    case CH_RANGE: { /* table.concat(t, sep, i, j), table.unpack(t, i, j) */
+        int first = lua_type(L, 2) == LUA_TSTRING ? 3 : 2;
+        long long len = lua_type(L, 1) == LUA_TTABLE ? (long long)lua_rawlen(L, 1) : 0;
+        steps = arg_int(L, first + 1, len) - arg_int(L, first, 1);
+        break;
+    }
+    case CH_SORT: { /* comparisons of a sort with no Lua comparator */
+        long long len = lua_type(L, 1) == LUA_TTABLE ? (long long)lua_rawlen(L, 1) : 0;
+        for (long long k = len; k > 1; k >>= 1)
+            steps += len;
+        break;
+    }
+    }
+    if (steps > 0)
+        ir_pattern_charge(L, steps > LONG_MAX ? LONG_MAX : (long)steps);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* stack: lib -> lib, with lib[name] wrapped */
+static void charge_wrap(lua_State *L, const char *name, int kind)
+{
+    lua_getfield(L, -1, name);
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, l_charged, 2);
+    lua_setfield(L, -2, name);
 }
 
 static const char *const base_names[] = {
@@ -393,6 +472,15 @@ static int l_setup(lua_State *L)
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     ir_pattern_register(L, -1); /* budgeted find, match, gmatch, gsub */
+    charge_wrap(L, "rep", CH_REP);
+    lua_getfield(L, pr, "table");
+    charge_wrap(L, "move", CH_MOVE);
+    charge_wrap(L, "insert", CH_SHIFT);
+    charge_wrap(L, "remove", CH_SHIFT);
+    charge_wrap(L, "concat", CH_RANGE);
+    charge_wrap(L, "unpack", CH_RANGE);
+    charge_wrap(L, "sort", CH_SORT);
+    lua_pop(L, 1);
     /* the shared string metatable: methods from a hidden copy, protected */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);

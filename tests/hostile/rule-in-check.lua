@@ -1,0 +1,5 @@
+-- rule{} from a running rule would change the rule set under the engine
+rule { id = "HOST11", severity = "error", scope = "agency", title = "rules from a rule",
+  check = function(agency, ctx)
+    for i = 1, 100 do rule { id = "N" .. i, severity = "warning", check = function() end } end
+  end }
