@@ -258,6 +258,8 @@ static int phase1(isorules_engine *e, void *ud)
     int keep = lua_gettop(L);
     s->ld.keep_idx = keep;
     size_t reg_from = e->reg.n;
+    lua_newtable(L); /* legal ids this file adds (model.c), taken back if it fails */
+    lua_setfield(L, LUA_REGISTRYINDEX, "isorules.legal_added");
     for (long doc = 0;; doc++) {
         int line, col;
         size_t doc_from = e->reg.n;
@@ -272,6 +274,13 @@ static int phase1(isorules_engine *e, void *ud)
         if (rc == IR_LOAD_ERR) {
             load_error(e, s);
             ir_pos_truncate(&e->reg, reg_from); /* nothing of the file is kept */
+            lua_getfield(L, LUA_REGISTRYINDEX, "isorules.legal_ids");
+            lua_getfield(L, LUA_REGISTRYINDEX, "isorules.legal_added");
+            for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, -1); k++) {
+                lua_rawgeti(L, -1, k);
+                lua_pushnil(L);
+                lua_rawset(L, -4);
+            }
             return ISORULES_OK;
         }
         int d = lua_gettop(L);
@@ -609,6 +618,7 @@ static int audit_file(isorules_engine *e, uint32_t i, ir_file *into)
         into->failed = 1;
     } else {
         s.into = into;
+        s.ld.nodes = e->files[i].nodes1; /* the limit is per file: both passes count */
         rc = protect(e, phase2, &s);
         source_close(&s);
         if (e->files[i].failed)
@@ -698,12 +708,8 @@ static int finish_file(isorules_engine *e, uint32_t file)
         e->sink = &f->held;
         rc = protect(e, take_in, f);
         e->sink = NULL;
-        for (size_t i = 0; i < f->found.n && rc == ISORULES_OK; i++) {
-            const ir_finding *x = &f->found.v[i];
-            if (ir_findings_push(&f->held, x->rule, x->severity, x->agency, x->subject, x->message, x->file,
-                                 x->line, x->col) != 0)
-                rc = ISORULES_NOMEM;
-        }
+        if (rc == ISORULES_OK && ir_findings_take(&f->held, &f->found) != 0)
+            rc = ISORULES_NOMEM;
         ir_errors_emit_free(e, &f->errors);
         ir_emit_findings(e, &f->held, 0);
         for (size_t i = index_from; i < e->nindex; i++) {
@@ -742,6 +748,7 @@ static int plan_rules(isorules_engine *e, void *ud)
         e->cur_line = nd->line;
         e->cur_col = nd->col;
         e->sink = &e->files[nd->file].held;
+        e->errbuf = &e->files[nd->file].errors;
         for (size_t k = 0; k < e->nrules; k++) {
             const ir_rule *r = &e->rules[k];
             if (r->selected && r->scope == SCOPE_PLAN)
@@ -749,6 +756,7 @@ static int plan_rules(isorules_engine *e, void *ud)
         }
         lua_settop(L, plans);
     }
+    e->errbuf = NULL;
     lua_pop(L, 1);
     return ISORULES_OK;
 }
@@ -875,6 +883,7 @@ static isorules_engine *worker_open(isorules_engine *m)
         f->failed = m->files[i].failed || !f->name;
         f->first_agency = m->files[i].first_agency;
         f->has_registers = m->files[i].has_registers;
+        f->nodes1 = m->files[i].nodes1;
     }
     for (size_t i = 0; i < w->nfiles; i++) {
         source s;
@@ -1037,12 +1046,15 @@ static int run_files(isorules_engine *e)
             return ISORULES_CANCELLED;
         e->cur_file = (uint32_t)i;
         e->sink = &e->files[i].held;
+        e->errbuf = &e->files[i].errors; /* handed out at the file's turn */
         if (source_open(e, &s, (uint32_t)i, 1) != 0) {
             e->files[i].failed = 1;
-            continue;
+        } else {
+            rc = protect(e, phase1, &s);
+            e->files[i].nodes1 = s.ld.nodes;
+            source_close(&s);
         }
-        rc = protect(e, phase1, &s);
-        source_close(&s);
+        e->errbuf = NULL;
         if (e->files[i].failed)
             ir_findings_free(&e->files[i].held);
     }

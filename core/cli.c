@@ -221,12 +221,26 @@ static int setup_engine(isorules_engine *e, const opts *o, int say_errors)
 
 static isorules_engine *volatile running_engine;
 static volatile sig_atomic_t got_signal;
+static char temp_path[4096]; /* the report being written, for the watchdog */
+
+/* The cancel lands at the rule's next instructions or the next agency; if a
+ * C function still holds the thread 5 s later, remove the temporary report
+ * and go (unlink and _exit are async-signal-safe). */
+static void on_alarm(int sig)
+{
+    (void)sig;
+    if (temp_path[0])
+        unlink(temp_path);
+    _exit(128 + (got_signal ? got_signal : SIGALRM));
+}
 
 static void on_signal(int sig)
 {
     got_signal = sig;
     if (running_engine)
         isorules_cancel(running_engine);
+    signal(SIGALRM, on_alarm);
+    alarm(5);
     signal(sig, SIG_DFL); /* a second one ends the process at once */
 }
 
@@ -303,6 +317,13 @@ static int output_open(output *out, const char *path)
         return -1;
     snprintf(out->tmp, n, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(out->tmp);
+    if (fd >= 0) {
+        /* mkstemp makes the file 0600: give the report the mode a new file
+         * gets, or the one of the file it replaces */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask);
+    }
     if (fd < 0 || !(out->fp = fdopen(fd, "w"))) {
         fprintf(stderr, "isorules: cannot write %s: %s\n", path, strerror(errno));
         if (fd >= 0) {
@@ -314,6 +335,7 @@ static int output_open(output *out, const char *path)
         return -1;
     }
     out->final = path;
+    snprintf(temp_path, sizeof temp_path, "%s", out->tmp);
     return 0;
 }
 
@@ -340,6 +362,7 @@ static int output_close(output *out, int ok)
         fprintf(stderr, "isorules: cannot write %s: %s\n", out->final, strerror(errno));
     if (!ok)
         unlink(out->tmp);
+    temp_path[0] = '\0';
     free(out->tmp);
     return ok ? 0 : -1;
 }

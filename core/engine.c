@@ -104,6 +104,20 @@ int ir_findings_push(ir_findings *fs, const char *rule, int severity, const char
     return 0;
 }
 
+int ir_findings_take(ir_findings *to, ir_findings *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        ir_finding *nv = grow(to->v, &to->cap, to->n, sizeof *nv);
+        if (!nv)
+            return -1;
+        to->v = nv;
+        to->v[to->n++] = from->v[i]; /* the strings change hands */
+    }
+    free(from->v);
+    memset(from, 0, sizeof *from);
+    return 0;
+}
+
 void ir_findings_free(ir_findings *fs)
 {
     for (size_t i = 0; i < fs->n; i++) {
@@ -116,11 +130,32 @@ void ir_findings_free(ir_findings *fs)
     memset(fs, 0, sizeof *fs);
 }
 
+/* A copy of s cut to at most max bytes, at a character boundary, with "…"
+ * when cut; s itself when it fits. buf holds max + 4 bytes. */
+static const char *clip(const char *s, size_t max, char *buf)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n <= max)
+        return s;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    memcpy(buf, s, max);
+    memcpy(buf + max, "\xe2\x80\xa6", 4);
+    return buf;
+}
+
 void ir_report(isorules_engine *e, const ir_rule *r, const char *subject, const char *message,
                uint32_t file, int line, int col)
 {
     if (!e->sink)
         return;
+    /* what a rule run leaves in C memory is bounded too (the memory cap
+     * counts only the Lua state) */
+    if (e->cur_rule && ++e->run_findings > MAX_RUN_FINDINGS)
+        luaL_error(e->L, "more than %d findings in one rule run", MAX_RUN_FINDINGS);
+    static _Thread_local char sbuf[MAX_SUBJECT + 4], mbuf[MAX_MESSAGE + 4];
+    subject = clip(subject, MAX_SUBJECT, sbuf);
+    message = clip(message, MAX_MESSAGE, mbuf);
     if (ir_findings_push(e->sink, r->info.id, r->info.severity, e->cur_agency, subject, message,
                          file, line, col) != 0)
         luaL_error(e->L, "not enough memory");
@@ -662,7 +697,12 @@ static void walk_dir(walker *w, const char *dir, const struct stat *dst)
             snprintf(p, len, "%s%s%s", dir, slash ? "" : "/", names[i]);
             struct stat st;
             if (stat(p, &st) != 0) {
-                if (errno == ELOOP || lstat(p, &st) == 0)
+                /* a loop is always said; a dangling link only when it is
+                 * named like a file we would have read */
+                int wanted = 0;
+                for (int k = 0; w->suffixes[k]; k++)
+                    wanted |= has_suffix(names[i], w->suffixes[k]);
+                if (errno == ELOOP || (wanted && lstat(p, &st) == 0))
                     w->on_error(w->ud, p, strerror(errno));
             } else if (S_ISDIR(st.st_mode)) {
                 walk_dir(w, p, &st);

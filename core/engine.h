@@ -22,6 +22,10 @@ enum {
 };
 
 enum { SCOPE_AGENCY, SCOPE_PLAN, SCOPE_MODEL, SCOPE_FORMAT };
+/* Bounds on what one rule run may leave outside its Lua state. */
+#define MAX_RUN_FINDINGS 10000
+#define MAX_SUBJECT 1024
+#define MAX_MESSAGE 4096
 enum { LANG_EN, LANG_VI };
 /* why a rule run was stopped from outside the rule (the hook keeps raising) */
 enum { TRIP_NONE, TRIP_BUDGET, TRIP_MEMORY, TRIP_CANCEL };
@@ -95,6 +99,7 @@ typedef struct ir_file {
     const ir_input *buffer; /* memory input, or NULL */
     int failed;   /* an input error: not audited further */
     int has_registers; /* its first pass kept register documents */
+    long long nodes1;  /* YAML nodes its first pass read (the nodes limit is per file) */
     long first_agency; /* index of its first agency document, -1: none */
     ir_findings held;  /* findings waiting for the file's turn */
     /* the second pass's results, taken in by the engine in file order */
@@ -119,6 +124,7 @@ struct isorules_engine {
     size_t mem_used, mem_ceiling;
     /* the running rule: instructions counted by the hook */
     long long spent;
+    int run_findings; /* findings of the running rule run */
     int tripped;
     int trip_line;
     atomic_int cancel;
@@ -193,6 +199,9 @@ void ir_pending_add(isorules_engine *e, const char *file, int line, const char *
 int ir_findings_push(ir_findings *fs, const char *rule, int severity, const char *agency,
                      const char *subject, const char *message, uint32_t file, int line, int col);
 void ir_findings_free(ir_findings *fs);
+/* Moves every finding of from to the end of to; -1 when out of memory (what
+ * was not moved stays in from). */
+int ir_findings_take(ir_findings *to, ir_findings *from);
 /* Sorts and hands out a batch of findings, counting them, then frees it. */
 void ir_emit_findings(isorules_engine *e, ir_findings *fs, int final_pass);
 /* Does id match a comma-separated list of ids (a trailing '*': a prefix)? */
@@ -252,6 +261,12 @@ void ir_ctx_push(lua_State *L);
 /* Findings of rules and of the model stage go through here. */
 void ir_report(isorules_engine *e, const ir_rule *r, const char *subject, const char *message,
                uint32_t file, int line, int col);
+/* A userdata owning a malloc'd pointer (freed by __gc), so that a Lua
+ * error between malloc and free cannot leak it. stack: +1 */
+char **ir_box_new(lua_State *L);
+/* Pushes the normalised identifier (RULES.md) of s and returns its text, or
+ * pushes nothing and returns NULL for invalid UTF-8. stack: +1 or +0 */
+char *ir_normalize_boxed(lua_State *L, const char *s, size_t n, size_t *outn);
 /* position lookups over the three stores */
 const ir_node *ir_node_of(isorules_engine *e, const void *obj, const ir_posstore **store);
 void ir_rules_open_lib(lua_State *L, isorules_engine *e);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <lauxlib.h>
 
 #include "engine.h"
@@ -201,7 +202,17 @@ static int scan_file(isorules_engine *e, const char *file, test *t)
     scan s;
     memset(&s, 0, sizeof s);
     s.t = t;
-    ir_loader_init(&s.ld, NULL);
+    struct stat fst;
+    long long max = e->limits[LIM_FILE_SIZE];
+    if (max && fstat(fileno(fp), &fst) == 0 && fst.st_size > max) {
+        fclose(fp);
+        broken(t, "%s", "larger than the file-size limit (see isorules help limits)");
+        return 1;
+    }
+    /* the scan reads untrusted YAML too: with the engine's limits */
+    ir_load_limits lim = {e->limits[LIM_DEPTH], e->limits[LIM_SCALAR], e->limits[LIM_DOCUMENTS],
+                          e->limits[LIM_NODES]};
+    ir_loader_init(&s.ld, &lim);
     ir_loader_file(&s.ld, fp);
     ir_pos_init(&s.ps);
     lua_pushcfunction(e->L, l_scan);
@@ -347,6 +358,7 @@ int isorules_test_paths(isorules_engine *e, const char *const *paths, int npaths
     for (int i = 0; i < npaths; i++)
         isorules_add_input_path(e, paths[i]);
     isorules_on_error(e, walk_error, out);
+    e->sum.failures = 0; /* counts the walk's errors below */
     size_t npending = e->npending;
     e->npending = 0; /* rule load errors are reported by each test */
     int walk_failed = 0;
@@ -359,7 +371,6 @@ int isorules_test_paths(isorules_engine *e, const char *const *paths, int npaths
                 nfiles++;
     }
     walk_failed = e->sum.failures > 0;
-    e->sum.failures = 0;
     ir_run_free(e);
     e->npending = npending;
 

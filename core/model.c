@@ -205,16 +205,16 @@ static void normalize_top(lua_State *L)
     }
     if (lua_type(L, -1) != LUA_TSTRING)
         return;
-    size_t n, outn;
+    size_t n, outn, i = 0;
     const char *s = lua_tolstring(L, -1, &n);
-    char *out = ir_normalize_id(s, n, &outn);
-    if (!out)
+    /* most ids are ASCII with no surrounding space: already normal */
+    while (i < n && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == n && (n == 0 || (s[0] != ' ' && s[0] != '\t' && s[n - 1] != ' ' && s[n - 1] != '\t' &&
+                              s[0] != '\r' && s[n - 1] != '\r' && s[0] != '\n' && s[n - 1] != '\n')))
         return;
-    if (outn != n || memcmp(out, s, n) != 0) {
-        lua_pop(L, 1);
-        lua_pushlstring(L, out, outn);
-    }
-    free(out);
+    if (ir_normalize_boxed(L, s, n, &outn))
+        lua_remove(L, -2); /* the normal form replaces the value */
 }
 
 /* One value of a known field: the value is at the top (not nil); the table
@@ -424,7 +424,7 @@ static void walk_map(walk *w, int tidx, const field *fields, int depth)
  * set_idx is a table of the ids seen (shared across documents for a
  * model-wide register). */
 static void check_repeats(isorules_engine *e, ir_posstore *ps, int doc, const char *list,
-                          const char *key, int set_idx)
+                          const char *key, int set_idx, int added)
 {
     lua_State *L = e->L;
     lua_pushstring(L, list);
@@ -454,6 +454,14 @@ static void check_repeats(isorules_engine *e, ir_posstore *ps, int doc, const ch
             lua_pushvalue(L, -2);
             lua_pushboolean(L, 1);
             lua_rawset(L, set_idx);
+            if (added) { /* model-wide ids: the run may have to take them back */
+                lua_getfield(L, LUA_REGISTRYINDEX, "isorules.legal_added");
+                if (lua_istable(L, -1)) {
+                    lua_pushvalue(L, -3);
+                    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+                }
+                lua_pop(L, 1);
+            }
         }
         lua_settop(L, lst);
     }
@@ -480,15 +488,15 @@ void ir_model_check(isorules_engine *e, int idx, int kind, ir_posstore *ps)
     walk_map(&w, idx, fields, 0);
     if (kind == KIND_AGENCY) {
         lua_newtable(L);
-        check_repeats(e, ps, idx, "processes", "id", lua_gettop(L));
+        check_repeats(e, ps, idx, "processes", "id", lua_gettop(L), 0);
         lua_pop(L, 1);
     } else if (kind == KIND_CATALOG) {
         lua_newtable(L);
-        check_repeats(e, ps, idx, "procedures", "code", lua_gettop(L));
+        check_repeats(e, ps, idx, "procedures", "code", lua_gettop(L), 0);
         lua_pop(L, 1);
     } else if (kind == KIND_LEGAL) {
         lua_getfield(L, LUA_REGISTRYINDEX, "isorules.legal_ids");
-        check_repeats(e, ps, idx, "documents", "id", lua_gettop(L));
+        check_repeats(e, ps, idx, "documents", "id", lua_gettop(L), 1);
         lua_pop(L, 1);
     }
 }

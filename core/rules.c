@@ -484,6 +484,41 @@ static int l_add(lua_State *L) { return checked(L, 0); }
 static int l_mul(lua_State *L) { return checked(L, 1); }
 
 /* ctx.normalize(id) -> the normalised identifier (RULES.md), or nil */
+static int l_box_gc(lua_State *L)
+{
+    char **box = lua_touserdata(L, 1);
+    free(*box);
+    *box = NULL;
+    return 0;
+}
+
+char **ir_box_new(lua_State *L)
+{
+    char **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    if (luaL_newmetatable(L, "isorules.box")) {
+        lua_pushcfunction(L, l_box_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return box;
+}
+
+char *ir_normalize_boxed(lua_State *L, const char *s, size_t n, size_t *outn)
+{
+    char **box = ir_box_new(L);
+    *box = ir_normalize_id(s, n, outn);
+    if (!*box) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    lua_pushlstring(L, *box, *outn); /* if this raises, the box frees the copy */
+    free(*box);
+    *box = NULL;
+    lua_remove(L, -2);
+    return (char *)lua_tostring(L, -1);
+}
+
 static int l_normalize(lua_State *L)
 {
     size_t n, outn;
@@ -494,11 +529,8 @@ static int l_normalize(lua_State *L)
     if (lua_type(L, 1) != LUA_TSTRING)
         return lua_pushnil(L), 1;
     const char *s = lua_tolstring(L, 1, &n);
-    char *out = ir_normalize_id(s, n, &outn);
-    if (!out)
+    if (!ir_normalize_boxed(L, s, n, &outn))
         return lua_pushnil(L), 1;
-    lua_pushlstring(L, out, outn);
-    free(out);
     return 1;
 }
 

@@ -175,6 +175,7 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     lua_pushcfunction(L, l_msgh);
     lua_insert(L, base);
     e->spent = 0;
+    e->run_findings = 0;
     e->tripped = 0;
     e->trip_line = 0;
     e->mem_ceiling = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;

@@ -106,6 +106,36 @@ hasnt "its agency is not a repeat of a later one" "$tmp/out" "FMT001"
 hasnt "its reports are not checked" "$tmp/out" "QMS051"
 has "only the other file's agencies count" "$tmp/out" "in 2 agencies"
 
+# --- found by review: each once broke
+mkdir -p "$tmp/dup"
+cp tests/cli/good.yaml "$tmp/dup/a.yaml"
+ln -s a.yaml "$tmp/dup/b.yaml"
+cp tests/cli/examples/more.yaml "$tmp/dup/c.yaml"
+ln -s nowhere "$tmp/dup/README"
+run "a file reached twice is read once; a dangling README is not an input" 1 audit $A --format json "$tmp/dup"
+has "read once" "$tmp/out" '"summary": { "files": 2,'
+mkdir -p "$tmp/many"
+printf 'kind: agency\nid: skhcn\nrole: dost\nqms: { applied_since: 2021-12-31 }\n' >"$tmp/many/000.yaml"
+for n in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do
+    printf 'kind: agency\nid: a%s\nqms:\n  applied_since: 2021-12-31\n  reports:\n    - { year: 2021, submitted: 2021-12-10, to: wrong }\n' $n >"$tmp/many/a$n.yaml"
+done
+"$bin" audit $A --only QMS051 -j 1 "$tmp/many" >"$tmp/m1" 2>&1
+"$bin" audit $A --only QMS051 -j 3 "$tmp/many" >"$tmp/m3" 2>&1
+if cmp -s "$tmp/m1" "$tmp/m3"; then ok "many small files: -j 1 and -j 3 agree"; else bad "many small files: -j changes the report"; fi
+if [ "$(grep -c 'QMS051 \[a[0-9]*\] 2021' "$tmp/m1")" = 30 ]; then ok "every kept position is its own agency's"; else bad "kept positions mixed up" "$tmp/m1"; fi
+mkdir -p "$tmp/order"
+printf 'kind: agency\nid: x\nid: y\n' >"$tmp/order/a.yaml"
+printf 'kind: legal\ndocuments: [\n' >"$tmp/order/b.yaml"
+run "errors in path order" 2 audit $A --format json "$tmp/order"
+python3 -c 'import json,sys; e=[x["file"][-6:] for x in json.load(open(sys.argv[1]))["errors"]]; sys.exit(e != ["a.yaml","b.yaml"])' "$tmp/out" && ok "errors come file by file" || bad "errors out of order" "$tmp/out"
+mkdir -p "$tmp/legal"
+printf 'kind: legal\ndocuments:\n  - { id: X-1 }\n---\nkind: legal\ndocuments: [\n' >"$tmp/legal/a.yaml"
+printf 'kind: legal\ndocuments:\n  - { id: X-1 }\n' >"$tmp/legal/b.yaml"
+run "a file that fails leaves no legal ids" 2 audit $A "$tmp/legal"
+hasnt "no repeat of an id from the failed file" "$tmp/out" "FMT001"
+"$bin" audit $A -o "$tmp/mode.txt" samples/ >/dev/null 2>&1
+case $(ls -l "$tmp/mode.txt") in -rw-r--r--*|-rw-rw-r--*|-rw-rw-rw-*) ok "-o report readable as a new file is";; *) bad "-o report mode: $(ls -l "$tmp/mode.txt")";; esac
+
 # --- hostile rules end as errors; other rules still report
 for h in escape loop memory bytecode xpcall-handler c-rep-empty c-move c-copies model-metatable rule-in-check; do
     run "hostile $h" 2 audit $A --limit instructions=2000000 --limit memory=8000000 --format json \
