@@ -24,7 +24,6 @@
 #include "load.h"
 
 #define RUN "isorules.run" /* this run's tables, made anew by run_reset */
-#define KEEP_MAX_DEPTH 32
 
 /* Reads t[k] without metamethods: the engine never runs rule code outside a
  * rule run, whatever a rule did to the model. stack: +1, returns the type */
@@ -715,9 +714,7 @@ static int finish_file(isorules_engine *e, uint32_t file)
         for (size_t i = index_from; i < e->nindex; i++) {
             e->sum.agencies++;
             if (e->on_agency) {
-                e->in_callback = 1;
                 e->on_agency(e->agency_ud, e->index[i].id, f->name, e->index[i].line);
-                e->in_callback = 0;
             }
         }
     } else {
@@ -832,9 +829,7 @@ static void progress(isorules_engine *e, int pass, size_t done, const char *file
 {
     if (!e->on_progress)
         return;
-    e->in_callback = 1;
     e->on_progress(e->progress_ud, pass, (int)done, (int)e->nfiles, file);
-    e->in_callback = 0;
 }
 
 static void select_rules(isorules_engine *e)

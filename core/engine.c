@@ -276,9 +276,7 @@ void ir_emit_findings(isorules_engine *e, ir_findings *fs, int final_pass)
         if (e->keep_results)
             keep_finding(e, &out);
         if (e->on_finding) {
-            e->in_callback = 1;
             e->on_finding(e->finding_ud, &out);
-            e->in_callback = 0;
         }
     }
     ir_findings_free(fs);
@@ -296,9 +294,7 @@ void ir_error_emit(isorules_engine *e, const char *rule, const char *file, int l
     if (e->keep_results)
         keep_error(e, &err);
     if (e->on_error) {
-        e->in_callback = 1;
         e->on_error(e->error_ud, &err);
-        e->in_callback = 0;
     }
 }
 
@@ -453,6 +449,8 @@ void ir_run_free(isorules_engine *e)
 
 void isorules_clear_inputs(isorules_engine *e)
 {
+    if (e->running) /* a callback: the run reads these buffers */
+        return;
     for (size_t i = 0; i < e->ninputs; i++) {
         free(e->inputs[i].path);
         free(e->inputs[i].name);

@@ -128,7 +128,7 @@ struct isorules_engine {
     int tripped;
     int trip_line;
     atomic_int cancel;
-    int running, in_callback;
+    int running;
     int loading;       /* a rule source is loading: rule{} is allowed */
 
     long long limits[LIM_COUNT];
@@ -142,7 +142,6 @@ struct isorules_engine {
     ir_rule *rules;
     size_t nrules, caprules;
     char *only, *skip;
-    int rules_loaded_fmt;
     ir_source *sources;
     size_t nsources, capsources;
     int jobs;          /* worker threads for the second pass */

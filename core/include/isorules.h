@@ -171,7 +171,7 @@ ISORULES_API const char *isorules_limit_help(int i);
 /* Rule sources. Each returns ISORULES_OK, or ISORULES_ERROR when the source
  * could not be read or raised an error while loading: the message is in
  * isorules_errmsg() and the error is also given to the error callback at the
- * start of the next run (a failed rule source does not stop the audit).
+ * start of every run (a failed rule source does not stop the audit).
  * A rule whose id is already loaded replaces the earlier one. */
 ISORULES_API int isorules_add_builtin_rules(isorules_engine *e);
 /* A Lua file, or a directory: every *.lua below it, in byte order of paths. */
@@ -197,7 +197,8 @@ ISORULES_API int isorules_select(isorules_engine *e, const char *only, const cha
 ISORULES_API int isorules_add_input_path(isorules_engine *e, const char *path);
 ISORULES_API int isorules_add_input_buffer(isorules_engine *e, const char *name,
                                            const char *data, size_t len);
-/* Forgets all inputs (rules, limits and callbacks stay). */
+/* Forgets all inputs (rules, limits and callbacks stay). Does nothing when
+ * called from a callback of a run. */
 ISORULES_API void isorules_clear_inputs(isorules_engine *e);
 
 /* Threads for the agencies (the second pass): each worker has an engine of
