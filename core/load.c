@@ -388,10 +388,10 @@ static int on_scalar(build *b, const yaml_event_t *ev, int *done)
      * its value `agency` (the frame holds the key "kind" with nothing yet) */
     if (b->mode == IR_STOP_AT_AGENCY && b->nfr == 1 && b->fr[0].has_key && b->fr[0].n == 0 &&
         has_value && lua_type(b->L, -1) == LUA_TSTRING) {
-        size_t n;
+        size_t n, kn;
         const char *v = lua_tolstring(b->L, -1, &n);
-        const char *k = lua_tostring(b->L, -2);
-        if (strcmp(k, "kind") == 0 && n == 6 && memcmp(v, "agency", 6) == 0) {
+        const char *k = lua_tolstring(b->L, -2, &kn);
+        if (kn == 4 && memcmp(k, "kind", 4) == 0 && n == 6 && memcmp(v, "agency", 6) == 0) {
             b->stop = 1;
             return 0;
         }
