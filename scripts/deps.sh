@@ -19,6 +19,20 @@ if command -v pkg-config >/dev/null 2>&1; then
 else
     need "liblua5.4-dev libyaml-dev libutf8proc-dev libcmocka-dev"
 fi
+# the fuzz harnesses (make fuzz, make fuzz-smoke): clang and its libFuzzer
+# runtime, checked by linking a trivial fuzz target
+command -v clang >/dev/null 2>&1 || need clang
+if command -v clang >/dev/null 2>&1; then
+    fz=$(mktemp -d)
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        >"$fz/t.c"
+    clang -fsanitize=fuzzer -o "$fz/t" "$fz/t.c" >/dev/null 2>&1 || need libclang-rt-14-dev
+    rm -rf "$fz"
+else
+    need libclang-rt-14-dev
+fi
 [ -z "$missing" ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends$missing"
