@@ -10,6 +10,7 @@ command -v pkg-config >/dev/null 2>&1 || need pkg-config
 command -v cc >/dev/null 2>&1 || need gcc
 command -v make >/dev/null 2>&1 || need make
 command -v python3 >/dev/null 2>&1 || need python3
+command -v valgrind >/dev/null 2>&1 || need valgrind
 command -v npm >/dev/null 2>&1 || need npm
 if command -v pkg-config >/dev/null 2>&1; then
     pkg-config --exists lua5.4 || need liblua5.4-dev

@@ -172,6 +172,19 @@ for sig in INT TERM; do
     if [ $got -gt 128 ]; then ok "SIG$sig: ends by the signal ($got)"; else bad "SIG$sig: exit $got" "$tmp/err"; fi
 done
 
+# --- no leak and no memory error in a full audit, with workers, bad input and
+# a failing rule (valgrind on the normal build: make deps installs it)
+if vg=$(command -v valgrind); then
+    plain=$(dirname "$bin")/../isorules
+    [ -x "$plain" ] || plain=$bin
+    "$vg" --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 -q \
+        "$plain" audit $A -j 2 --format json -o /dev/null --limit instructions=200000 \
+        --rules tests/hostile/loop.lua samples/ tests/cli/ >"$tmp/vg" 2>&1
+    if [ $? -eq 2 ] && ! grep -q "==[0-9]*==" "$tmp/vg"; then ok "valgrind: a full audit frees everything, touches nothing wrong"; else bad "valgrind" "$tmp/vg"; fi
+else
+    bad "valgrind is not installed (make deps installs it)"
+fi
+
 # --- usage
 run "unknown option" 2 audit --bogus samples/
 run "sarif not yet" 2 audit --format sarif samples/
