@@ -185,4 +185,22 @@ static inline char *irt_slurp(FILE *fp)
     return buf;
 }
 
+/* An engine for a test: audit date 2021-12-31, the given instruction budget
+ * and memory cap (0: the defaults), and input a.yaml when yaml is not NULL.
+ * NULL when any step fails. */
+static inline isorules_engine *irt_engine(long long budget, long long memory, const char *yaml)
+{
+    isorules_engine *e;
+    if (isorules_open(&e) != ISORULES_OK)
+        return NULL;
+    if (isorules_set_as_of(e, "2021-12-31") != ISORULES_OK ||
+        (budget && isorules_set_limit(e, "instructions", budget) != ISORULES_OK) ||
+        (memory && isorules_set_limit(e, "memory", memory) != ISORULES_OK) ||
+        (yaml && irt_input(e, "a.yaml", yaml) != ISORULES_OK)) {
+        isorules_close(e);
+        return NULL;
+    }
+    return e;
+}
+
 #endif /* ISORULES_TEST_HELPERS_H */

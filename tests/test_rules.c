@@ -24,15 +24,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    if (isorules_open(&fx->e) != ISORULES_OK) {
-        free(fx);
-        return -1;
-    }
-    if (isorules_set_as_of(fx->e, "2021-12-31") != ISORULES_OK ||
-        isorules_set_limit(fx->e, "instructions", 1000000) != ISORULES_OK) {
-        isorules_close(fx->e);
+    if (!fx || !(fx->e = irt_engine(1000000, 0, NULL))) {
         free(fx);
         return -1;
     }

@@ -35,17 +35,7 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    if (isorules_open(&fx->e) != ISORULES_OK) {
-        free(fx);
-        return -1;
-    }
-    if (isorules_set_as_of(fx->e, "2021-12-31") != ISORULES_OK ||
-        isorules_set_limit(fx->e, "instructions", BUDGET) != ISORULES_OK ||
-        isorules_set_limit(fx->e, "memory", MEMORY) != ISORULES_OK ||
-        irt_input(fx->e, "a.yaml", two_agencies) != ISORULES_OK) {
-        isorules_close(fx->e);
+    if (!fx || !(fx->e = irt_engine(BUDGET, MEMORY, two_agencies))) {
         free(fx);
         return -1;
     }
