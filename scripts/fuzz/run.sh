@@ -16,7 +16,8 @@ for h in "$@"; do
         sh scripts/fuzz/seed.sh "$h" "$corpus"
         mkdir -p "$dir/artifacts/$h"
         log=$dir/$h.log
-        echo "fuzz: $h for ${secs}s on $corpus ($(ls "$corpus" | wc -l) inputs), log in $log"
+        if [ -n "${FUZZ_RUNS:-}" ]; then what="$FUZZ_RUNS inputs from seed 1"; else what="${secs}s"; fi
+        echo "fuzz: $h for $what on $corpus ($(ls "$corpus" | wc -l) inputs), log in $log"
         # FUZZ_RUNS=N: N inputs from a fixed seed instead of a time, so that a
         # run (CI's smoke run) finds the same things every time
         if [ -n "${FUZZ_RUNS:-}" ]; then
