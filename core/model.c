@@ -110,9 +110,10 @@ int ir_model_kind(lua_State *L, int idx)
     int t = lua_rawget(L, idx < 0 ? idx - 1 : idx);
     int kind = t == LUA_TNIL ? KIND_NONE : KIND_UNKNOWN;
     if (t == LUA_TSTRING) {
-        const char *s = lua_tostring(L, -1);
-        for (int i = 0; names[i]; i++)
-            if (strcmp(s, names[i]) == 0)
+        size_t n;
+        const char *s = lua_tolstring(L, -1, &n);
+        for (int i = 0; names[i]; i++) /* whole strings: "agency\0zz" is no kind */
+            if (n == strlen(names[i]) && memcmp(s, names[i], n) == 0)
                 kind = KIND_AGENCY + i;
     }
     lua_pop(L, 1);

@@ -136,6 +136,9 @@ hasnt "no repeat of an id from the failed file" "$tmp/out" "FMT001"
 "$bin" audit $A -o "$tmp/mode.txt" samples/ >/dev/null 2>&1
 case $(ls -l "$tmp/mode.txt") in -rw-r--r--*|-rw-rw-r--*|-rw-rw-rw-*) ok "-o report readable as a new file is";; *) bad "-o report mode: $(ls -l "$tmp/mode.txt")";; esac
 
+run "a kind with a NUL byte is no kind" 1 audit $A --only FMT001 tests/cli/nul-kind.yaml
+has "FMT001 for it" "$tmp/out" "nul-kind.yaml:1:1: error FMT001"
+
 # --- hostile rules end as errors; other rules still report
 for h in escape loop memory bytecode xpcall-handler c-rep-empty c-move c-copies model-metatable rule-in-check; do
     run "hostile $h" 2 audit $A --limit instructions=2000000 --limit memory=8000000 --format json \

@@ -29,7 +29,7 @@ for h in "$@"; do
         if "$dir/$h" -max_len=65536 -timeout=20 -rss_limit_mb=2048 -dict=scripts/fuzz/yaml.dict \
             $budget -print_final_stats=1 -artifact_prefix="$dir/artifacts/$h/" \
             "$corpus" >"$log" 2>&1; then
-            grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1 | sed "s/^/fuzz: $h: /"
+            grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 | sed "s/^/fuzz: $h: /"
         else
             status=1
             echo "fuzz: $h FAILED; the end of $log:" >&2
