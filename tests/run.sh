@@ -25,56 +25,29 @@ for t in "$@"; do
         failed=$((failed + 1))
     fi
 done
-echo "== CLI tests"
-sh tests/cli.sh "$dir/isorules" >"$log" 2>&1
-rc=$?
-cat "$log"
-p=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
-f=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
-if [ -z "$p" ]; then
-    echo "CLI tests did not finish (exit $rc)"
-    failed=$((failed + 1))
-else
-    passed=$((passed + p))
-    failed=$((failed + f))
-fi
-echo "== examples against the installed library"
-sh tests/examples.sh "$(pwd)/$dir/prefix" >"$log" 2>&1
-rc=$?
-cat "$log"
-p=$(sed -n 's/^examples: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
-f=$(sed -n 's/^examples: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
-if [ -z "$p" ]; then
-    echo "example tests did not finish (exit $rc)"
-    failed=$((failed + 1))
-else
-    passed=$((passed + p))
-    failed=$((failed + f))
-fi
-echo "== YAML test suite"
-sh scripts/yaml-suite.sh "$dir" >"$log" 2>&1
-rc=$?
-cat "$log"
-p=$(sed -n 's/^yaml-suite: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -n 1)
-f=$(sed -n 's/^yaml-suite: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -n 1)
-if [ -z "$p" ]; then
-    echo "YAML test suite did not finish (exit $rc)"
-    failed=$((failed + 1))
-else
-    passed=$((passed + p))
-    failed=$((failed + f))
-fi
-echo "== rule tests (isorules test tests/rules samples)"
-"$dir/isorules" test tests/rules samples >"$log" 2>&1
-rc=$?
-cat "$log"
-p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log" | tail -n 1)
-f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log" | tail -n 1)
-if [ -z "$p" ] || [ $rc -gt 1 ]; then
-    echo "rule tests did not run (exit $rc)"
-    failed=$((failed + 1))
-fi
-passed=$((passed + ${p:-0}))
-failed=$((failed + ${f:-0}))
+# suite TITLE PREFIX CMD...: runs a suite that ends with
+# `PREFIXN passed, N failed`, and adds its counts; one that does not get
+# there (or exits above 1) counts as one failure.
+suite() {
+    title=$1 prefix=$2
+    shift 2
+    echo "== $title"
+    "$@" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    line=$(grep -E "^${prefix}[0-9]+ passed, [0-9]+ failed$" "$log" | tail -n 1)
+    if [ -z "$line" ] || [ $rc -gt 1 ]; then
+        echo "$title did not finish (exit $rc)"
+        failed=$((failed + 1))
+    fi
+    p=$(echo "$line" | sed -n "s/^${prefix}\([0-9]*\) passed.*/\1/p")
+    f=$(echo "$line" | sed -n "s/.* \([0-9]*\) failed$/\1/p")
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+}
+suite "CLI tests" "cli: " sh tests/cli.sh "$dir/isorules"
+suite "examples against the installed library" "examples: " sh tests/examples.sh "$(pwd)/$dir/prefix"
+suite "YAML test suite" "yaml-suite: " sh scripts/yaml-suite.sh "$dir"
+suite "rule tests (isorules test tests/rules samples)" "" "$dir/isorules" test tests/rules samples
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
