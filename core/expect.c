@@ -213,7 +213,7 @@ static int scan_file(isorules_engine *e, const char *file, test *t)
     ir_load_limits lim = {e->limits[LIM_DEPTH], e->limits[LIM_SCALAR], e->limits[LIM_DOCUMENTS],
                           e->limits[LIM_NODES]};
     ir_loader_init(&s.ld, &lim);
-    ir_loader_file(&s.ld, fp);
+    ir_loader_file(&s.ld, fp, max);
     ir_pos_init(&s.ps);
     lua_pushcfunction(e->L, l_scan);
     lua_pushlightuserdata(e->L, &s);

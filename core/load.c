@@ -56,11 +56,31 @@ static void open_parser(ir_loader *ld)
     ld->open = 1;
 }
 
-void ir_loader_file(ir_loader *ld, FILE *fp)
+/* libyaml's read handler for a FILE: 1 and *got bytes, or 0 for an error
+ * (a read error, or more bytes than the file-size limit allows). */
+static int read_file(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+    ir_loader *ld = data;
+    if (ld->chunk && size > ld->chunk)
+        size = ld->chunk;
+    if (ld->max_bytes && (long long)size > ld->max_bytes - ld->bytes + 1)
+        size = (size_t)(ld->max_bytes - ld->bytes + 1); /* one past the limit shows it */
+    *got = fread(buf, 1, size, ld->fp);
+    ld->bytes += (long long)*got;
+    if (ld->max_bytes && ld->bytes > ld->max_bytes) {
+        ld->too_big = 1;
+        return 0;
+    }
+    return !ferror(ld->fp);
+}
+
+void ir_loader_file(ir_loader *ld, FILE *fp, long long max_bytes)
 {
     open_parser(ld);
+    ld->fp = fp;
+    ld->max_bytes = max_bytes;
     /* the encoding is detected by libyaml, which is also what skips a BOM */
-    yaml_parser_set_input_file(&ld->parser, fp);
+    yaml_parser_set_input(&ld->parser, read_file, ld);
 }
 
 void ir_loader_buffer(ir_loader *ld, const char *data, size_t len)
@@ -104,7 +124,11 @@ static int parse_error(ir_loader *ld)
         snprintf(ld->err, sizeof ld->err, "%s", problem);
     ld->err_line = (int)p->problem_mark.line + 1;
     ld->err_col = (int)p->problem_mark.column + 1;
-    if (p->error == YAML_READER_ERROR) {
+    if (p->error == YAML_READER_ERROR && ld->too_big) {
+        snprintf(ld->err, sizeof ld->err, "larger than %lld bytes (limit file-size)", ld->max_bytes);
+        ld->err_line = ld->err_col = 0;
+        ld->err_offset = ld->max_bytes;
+    } else if (p->error == YAML_READER_ERROR) {
         /* the reader gives a byte offset, not a mark: the caller, who has
          * the bytes, turns it into a line and column (ir_offset_position) */
         ld->err_line = ld->err_col = 0;

@@ -36,6 +36,12 @@ typedef struct ir_loader {
     int err_line, err_col; /* position of the error, 1-based */
     int err_line2, err_col2; /* a second position (a duplicate key's first), or 0 */
     long long err_offset;    /* an encoding error: its byte offset (err_line is 0), else -1 */
+    FILE *fp;           /* ir_loader_file's input */
+    long long bytes;    /* bytes read from fp so far */
+    int too_big;        /* max_bytes was passed */
+    long long max_bytes; /* more than this from fp is an error (limit file-size); 0 = none */
+    size_t chunk;       /* read at most this much at a time (0 = as much as libyaml asks):
+                           a caller that only needs a file's first lines sets it small */
 } ir_loader;
 
 enum {
@@ -55,8 +61,11 @@ void ir_loader_init(ir_loader *ld, const ir_load_limits *lim);
 /* The line and column (characters) of byte offset in data. */
 void ir_offset_position(const char *data, size_t len, long long offset, int *line, int *col);
 /* Input from a FILE (borrowed, kept open by the caller) or from memory
- * (borrowed until ir_loader_done). */
-void ir_loader_file(ir_loader *ld, FILE *fp);
+ * (borrowed until ir_loader_done). A FILE is read through a handler that
+ * counts bytes: reading more than max_bytes (0 = no limit) fails with the
+ * file-size limit's message at the position where the limit was passed,
+ * even if the file grew after its size was checked. */
+void ir_loader_file(ir_loader *ld, FILE *fp, long long max_bytes);
 void ir_loader_buffer(ir_loader *ld, const char *data, size_t len);
 void ir_loader_done(ir_loader *ld);
 

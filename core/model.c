@@ -84,12 +84,21 @@ static const field plan_f[] = {{"kind", T_ANY, NULL}, {"id", T_ANY, NULL},      
                                {"unit", T_ANY, NULL}, {"total", T_AMOUNT, NULL}, {"budget", T_LIST, budget_item_f},
                                END};
 
+/* The path to the value being checked ("procedures[3].process"), kept as
+ * segments and written out only for a finding: most values have none. */
+typedef struct segment {
+    const char *key; /* a mapping key (the posstore's text, which never moves), or NULL */
+    size_t klen;
+    long long index; /* a list index, when key is NULL */
+} segment;
+
 typedef struct walk {
     isorules_engine *e;
     lua_State *L;
     ir_posstore *ps;
-    char path[PATH_MAX_LEN];
-    size_t plen;
+    segment seg[2 * MAX_DEPTH + 8];
+    size_t nseg;
+    char path[PATH_MAX_LEN]; /* written by path_text */
 } walk;
 
 void ir_fmt(isorules_engine *e, const char *id, const char *subject, const char *vi, const char *en,
@@ -123,27 +132,38 @@ int ir_model_kind(lua_State *L, int idx)
 /* Appends ".key" or "[i]" to the path; returns the old length to restore. */
 static size_t path_push_key(walk *w, const char *key, size_t klen)
 {
-    size_t old = w->plen;
-    int n = snprintf(w->path + w->plen, sizeof w->path - w->plen, "%s%.*s", w->plen ? "." : "",
-                     (int)klen, key);
-    if (n > 0)
-        w->plen += (size_t)n < sizeof w->path - w->plen ? (size_t)n : sizeof w->path - w->plen - 1;
+    size_t old = w->nseg;
+    if (w->nseg < sizeof w->seg / sizeof w->seg[0])
+        w->seg[w->nseg++] = (segment){key, klen, 0};
     return old;
 }
 
 static size_t path_push_index(walk *w, long long i)
 {
-    size_t old = w->plen;
-    int n = snprintf(w->path + w->plen, sizeof w->path - w->plen, "[%lld]", i);
-    if (n > 0)
-        w->plen += (size_t)n < sizeof w->path - w->plen ? (size_t)n : sizeof w->path - w->plen - 1;
+    size_t old = w->nseg;
+    if (w->nseg < sizeof w->seg / sizeof w->seg[0])
+        w->seg[w->nseg++] = (segment){NULL, 0, i};
     return old;
 }
 
 static void path_pop(walk *w, size_t old)
 {
-    w->plen = old;
-    w->path[old] = '\0';
+    w->nseg = old;
+}
+
+/* The path as text, cut at PATH_MAX_LEN - 1 bytes. */
+static const char *path_text(walk *w)
+{
+    size_t len = 0, cap = sizeof w->path;
+    w->path[0] = '\0';
+    for (size_t i = 0; i < w->nseg && len < cap - 1; i++) {
+        const segment *g = &w->seg[i];
+        int n = g->key ? snprintf(w->path + len, cap - len, "%s%.*s", len ? "." : "", (int)g->klen, g->key)
+                       : snprintf(w->path + len, cap - len, "[%lld]", g->index);
+        if (n > 0)
+            len += (size_t)n < cap - len ? (size_t)n : cap - len - 1;
+    }
+    return w->path;
 }
 
 /* A short description of the value at idx for messages. stack: +0 */
@@ -185,7 +205,7 @@ static void fmt002(walk *w, const ir_entry *en, const char *what_vi, const char 
         snprintf(vi, sizeof vi, "%s %s", val, what_vi);
         snprintf(en_, sizeof en_, "%s %s", val, what_en);
     }
-    ir_fmt(w->e, "FMT002", w->path, vi, en_, w->e->cur_file, en->line, en->col);
+    ir_fmt(w->e, "FMT002", path_text(w), vi, en_, w->e->cur_file, en->line, en->col);
 }
 
 static void walk_map(walk *w, int tidx, const field *fields, int depth);
@@ -385,7 +405,7 @@ static void check_spelling(walk *w, const field *fields, const ir_entry *en)
              best->key);
     snprintf(en_, sizeof en_, "unknown key '%.*s': did you mean '%s'?", (int)en->klen, en->key,
              best->key);
-    ir_fmt(w->e, "FMT003", w->path, vi, en_, w->e->cur_file, en->kline, en->kcol);
+    ir_fmt(w->e, "FMT003", path_text(w), vi, en_, w->e->cur_file, en->kline, en->kcol);
     path_pop(w, old);
 }
 
@@ -478,7 +498,7 @@ void ir_model_check(isorules_engine *e, int idx, int kind, ir_posstore *ps)
     w.L = L;
     w.ps = ps;
     w.path[0] = '\0';
-    w.plen = 0;
+    w.nseg = 0;
     const field *fields = kind == KIND_AGENCY    ? agency_f
                           : kind == KIND_LEGAL   ? legal_f
                           : kind == KIND_CATALOG ? catalog_f

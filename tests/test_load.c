@@ -770,6 +770,46 @@ static void test_load_skip(void **state)
     assert_int_equal(next_doc(t, IR_SKIP), IR_LOAD_END);
 }
 
+/* The file-size limit is counted on the bytes read, not on what fstat said
+ * when the file was opened: a file that grows is stopped at the limit, at
+ * the position where it was passed. A small read size changes nothing. */
+static void read_file_limited(lt *t, const char *yaml, long long max, size_t chunk, int *rc)
+{
+    FILE *fp = fmemopen((void *)yaml, strlen(yaml), "rb");
+    assert_non_null(fp);
+    ir_loader_done(&t->ld);
+    ir_loader_init(&t->ld, NULL);
+    ir_loader_file(&t->ld, fp, max);
+    t->ld.chunk = chunk;
+    t->ld.keep_idx = t->keep;
+    *rc = next_doc(t, IR_BUILD);
+    if (*rc == IR_LOAD_DOC)
+        lua_pop(t->L, 1);
+    fclose(fp);
+}
+
+static void test_load_limit_file_size_read(void **state)
+{
+    lt *t = *state;
+    const char *yaml = "a: 1\nb: 2\nc: [3, 4]\n"; /* 20 bytes */
+    int rc;
+    read_file_limited(t, yaml, 20, 0, &rc);
+    assert_int_equal(rc, IR_LOAD_DOC);
+    read_file_limited(t, yaml, 0, 3, &rc);
+    assert_int_equal(rc, IR_LOAD_DOC);
+    read_file_limited(t, yaml, 12, 0, &rc);
+    assert_int_equal(rc, IR_LOAD_ERR);
+    assert_non_null(strstr(t->ld.err, "larger than 12 bytes (limit file-size)"));
+    assert_int_equal(t->ld.err_offset, 12);
+    int line, col;
+    ir_offset_position(yaml, strlen(yaml), t->ld.err_offset, &line, &col);
+    assert_int_equal(line, 3);
+    assert_int_equal(col, 3);
+    read_file_limited(t, yaml, 12, 1, &rc);
+    assert_int_equal(rc, IR_LOAD_ERR);
+    assert_int_equal(t->ld.err_offset, 12);
+}
+
 /* ---- YAML errors ---- */
 
 static void test_load_syntax_error(void **state)
@@ -833,6 +873,7 @@ int main(void)
         T(test_load_limit_scalar),
         T(test_load_limit_documents),
         T(test_load_limit_nodes),
+        T(test_load_limit_file_size_read),
         T(test_load_stop_at_agency),
         T(test_load_skip),
         T(test_load_syntax_error),
