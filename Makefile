@@ -19,7 +19,8 @@ CFLAGS ?= -O2 -g
 LIB_CFLAGS := -fPIC -fvisibility=hidden -DISORULES_BUILDING
 
 LIB_SRC := core/pos.c core/load.c core/util.c core/model.c core/sandbox.c core/rules.c \
-           core/engine.c core/audit.c core/report.c core/expect.c core/keep.c core/pattern.c
+           core/engine.c core/audit.c core/report.c core/expect.c core/keep.c core/pattern.c \
+           core/pool.c
 RULES := $(sort $(wildcard rules/*.lua))
 HDRS := $(wildcard core/*.h) core/include/isorules.h
 

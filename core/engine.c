@@ -469,6 +469,7 @@ void isorules_close(isorules_engine *e)
     ir_results_clear(e);
     if (e->L)
         lua_close(e->L);
+    ir_pool_free(&e->pool); /* after lua_close, which returns its blocks to it */
     ir_rules_free(e);
     ir_sources_free(e);
     isorules_clear_inputs(e);

@@ -8,6 +8,7 @@
 #include <lua.h>
 
 #include "isorules.h"
+#include "pool.h"
 #include "pos.h"
 
 enum {
@@ -122,6 +123,7 @@ struct isorules_engine {
     lua_State *L;
     /* allocator: bytes in use, and the ceiling in force (0 = none) */
     size_t mem_used, mem_ceiling;
+    ir_pool pool; /* the state's small blocks (pool.h) */
     /* the running rule: instructions counted by the hook */
     long long spent;
     int run_findings; /* findings of the running rule run */

@@ -37,7 +37,7 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (ptr == NULL)
         osize = 0;
     if (nsize == 0) {
-        free(ptr);
+        ir_pool_realloc(&e->pool, ptr, osize, 0);
         e->mem_used -= osize;
         return NULL;
     }
@@ -55,7 +55,7 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         }
         return NULL;
     }
-    void *p = realloc(ptr, nsize);
+    void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
     if (p) {
         e->mem_used = e->mem_used - osize + nsize;
         /* during a rule run, building memory costs budget too: one step per
@@ -496,6 +496,7 @@ static int l_setup(lua_State *L)
 
 int ir_sandbox_open(isorules_engine *e)
 {
+    ir_pool_init(&e->pool);
     lua_State *L = lua_newstate(l_alloc, e);
     if (!L)
         return ISORULES_NOMEM;
@@ -504,6 +505,7 @@ int ir_sandbox_open(isorules_engine *e)
     lua_pushcfunction(L, l_setup);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         lua_close(L);
+        ir_pool_free(&e->pool);
         e->L = NULL;
         return ISORULES_NOMEM;
     }
