@@ -2,9 +2,13 @@
  * rules of the loader") with positions in a posstore (ENGINE.md "Positions").
  *
  * One pass over the events, no recursion: each open collection is a frame on
- * a C stack and its table sits on the Lua stack, with a pending map key above
- * it. Anchors live in a table below the frames, so an alias is the anchored
- * table itself, never a copy. */
+ * a C stack. A small collection's items (a map's keys and values) wait on
+ * the Lua stack and its table is made when it closes, at its exact size, so
+ * no table is grown and rehashed key by key; a collection with an anchor (an
+ * alias may name it before it closes) or more than DEFER_MAX items has its
+ * table on the stack from then on, with a pending map key above it. Anchors
+ * live in a table below the frames, so an alias is the anchored table
+ * itself, never a copy. */
 #include "load.h"
 
 #include <stdlib.h>
@@ -19,6 +23,9 @@ const char ir_null_sentinel = 0;
 static const char null_value_mark = 0;
 #define NULL_VALUE ((void *)&null_value_mark)
 
+/* Items a collection keeps on the Lua stack before it makes its table. */
+#define DEFER_MAX 64
+
 typedef struct frame {
     int kind;          /* IR_MAP or IR_SEQ */
     long node;         /* its record in the posstore */
@@ -27,7 +34,8 @@ typedef struct frame {
     int has_key;       /* map: a key is pushed above the table */
     int key_line, key_col;
     int has_null;      /* map: some value was null */
-    const void *obj;
+    int deferred;      /* no table yet: its items are on the stack from `base` */
+    int base;          /* deferred: stack index of the first item */
 } frame;
 
 typedef struct build {
@@ -206,9 +214,11 @@ static int count_node(build *b, const yaml_mark_t *m)
     return 0;
 }
 
+static void make_table(build *b, frame *f, int exact);
+
 /* Stores the value on top of the stack (or null when has_value is 0) into
  * the innermost frame, or keeps it as the document when there is none.
- * stack: [value] -> (frame: key/value consumed) */
+ * stack: [value] -> (frame: key/value consumed, or kept while deferred) */
 static int attach(build *b, int has_value, const yaml_mark_t *m, int *done)
 {
     lua_State *L = b->L;
@@ -225,26 +235,27 @@ static int attach(build *b, int has_value, const yaml_mark_t *m, int *done)
     if (f->kind == IR_SEQ) {
         if (!has_value)
             lua_pushlightuserdata(L, IR_NULL_ITEM);
-        lua_rawseti(L, -2, ++f->n);
+        ++f->n;
+        if (!f->deferred)
+            lua_rawseti(L, -2, f->n);
     } else {
-        /* stack: tbl key value */
+        /* stack: tbl key value, or ... key value while deferred */
         if (!has_value) {
             lua_pushlightuserdata(L, NULL_VALUE);
             f->has_null = 1;
-            if (b->ld->keep_idx) { /* the key leaves the table at its end */
-                lua_pushvalue(L, -2);
-                lua_rawseti(L, b->ld->keep_idx, (lua_Integer)lua_rawlen(L, b->ld->keep_idx) + 1);
-            }
         }
         e.key = lua_tolstring(L, -2, &e.klen);
         e.kline = f->key_line;
         e.kcol = f->key_col;
-        lua_rawset(L, -3);
+        if (!f->deferred)
+            lua_rawset(L, -3);
         f->has_key = 0;
         f->n++;
     }
     if (tmp_push(b->ld, &e) != 0)
         return fail(b->ld, m, "out of memory");
+    if (f->deferred && f->n >= DEFER_MAX)
+        make_table(b, f, 0); /* a large collection: the table grows from here */
     return 0;
 }
 
@@ -264,25 +275,34 @@ static int take_key(build *b, int has_value, const yaml_mark_t *m)
         luaL_tolstring(L, -1, NULL); /* integers and booleans keep their text */
         lua_remove(L, -2);
     }
-    lua_pushvalue(L, -1);
-    if (lua_rawget(L, -3) != LUA_TNIL) {
-        size_t klen;
-        const char *k = lua_tolstring(L, -2, &klen);
-        for (size_t i = f->tmp0; i < b->ld->ntmp; i++) {
-            const ir_entry *e = &b->ld->tmp[i];
-            if (e->klen == klen && memcmp(e->key, k, klen) == 0) {
-                b->ld->err_line2 = e->kline;
-                b->ld->err_col2 = e->kcol;
-                break;
-            }
-        }
+    /* a repeated key: while deferred, among the entries so far (their
+     * keys are on the stack; short strings are interned, so most differ by
+     * address or length), later with a lookup in the table */
+    size_t klen;
+    const char *k = lua_tolstring(L, -1, &klen);
+    int dup = 1;
+    if (!f->deferred) {
+        lua_pushvalue(L, -1);
+        dup = lua_rawget(L, -3) != LUA_TNIL;
+        lua_pop(L, 1);
+    }
+    const ir_entry *first = NULL;
+    for (size_t i = f->tmp0; dup && i < b->ld->ntmp && !first; i++) {
+        const ir_entry *e = &b->ld->tmp[i];
+        if (e->klen == klen && (e->key == k || memcmp(e->key, k, klen) == 0))
+            first = e;
+    }
+    if (f->deferred)
+        dup = first != NULL;
+    if (dup) {
+        b->ld->err_line2 = first ? first->kline : 0;
+        b->ld->err_col2 = first ? first->kcol : 0;
         char msg[240];
         snprintf(msg, sizeof msg, "duplicate key \"%.*s\" (first at line %d, column %d)",
                  klen > 120 ? 120 : (int)klen, k, b->ld->err_line2, b->ld->err_col2);
-        lua_pop(L, 2); /* the key's text is used above, while it is on the stack */
+        lua_pop(L, 1); /* the key's text is used above, while it is on the stack */
         return fail(b->ld, m, msg);
     }
-    lua_pop(L, 1);
     f->has_key = 1;
     f->key_line = (int)m->line + 1;
     f->key_col = (int)m->column + 1;
@@ -309,6 +329,40 @@ static void set_anchor(build *b, const yaml_char_t *anchor, int has_value)
     lua_setfield(L, b->anchors, (const char *)anchor);
 }
 
+/* Makes the table of a deferred frame from the items above f->base: at its
+ * exact size when the collection is complete (exact), leaving out the keys
+ * of null values, which a table cannot hold; else for a collection still
+ * open, with placeholders for null values so that a later repeat of their
+ * key is seen. stack: items -> table */
+static void make_table(build *b, frame *f, int exact)
+{
+    lua_State *L = b->L;
+    int n = lua_gettop(L) - f->base + 1; /* values on the stack */
+    if (f->kind == IR_SEQ) {
+        lua_createtable(L, n, 0);
+        lua_insert(L, f->base);
+        for (int i = n; i >= 1; i--)
+            lua_rawseti(L, f->base, i);
+    } else {
+        int nrec = n / 2;
+        if (exact && f->has_null)
+            for (int i = f->base + 1; i <= f->base + n; i += 2)
+                nrec -= lua_touserdata(L, i) == NULL_VALUE;
+        lua_createtable(L, 0, nrec);
+        lua_insert(L, f->base);
+        for (int i = n / 2; i >= 1; i--) {
+            if (exact && lua_touserdata(L, -1) == NULL_VALUE)
+                lua_pop(L, 2);
+            else
+                lua_rawset(L, f->base);
+        }
+        if (exact)
+            f->has_null = 0;
+    }
+    f->deferred = 0;
+    ir_pos_set_obj(b->ps, f->node, lua_topointer(L, f->base));
+}
+
 static int open_collection(build *b, const yaml_event_t *ev, int kind)
 {
     lua_State *L = b->L;
@@ -332,20 +386,25 @@ static int open_collection(build *b, const yaml_event_t *ev, int kind)
         ld->frames = nf;
         ld->capfr = want;
     }
-    lua_createtable(L, 0, 0);
-    const void *obj = lua_topointer(L, -1);
-    long idx = ir_pos_add(b->ps, obj, kind, (int)m->line + 1, (int)m->column + 1, b->file);
-    if (idx < 0)
-        return fail(ld, m, "out of memory");
     const yaml_char_t *anchor = kind == IR_MAP ? ev->data.mapping_start.anchor
                                                : ev->data.sequence_start.anchor;
-    set_anchor(b, anchor, 1);
+    /* an anchored collection needs its table now, for an alias inside it;
+     * deferring needs room on the stack for the items (and a key) */
+    int deferred = !anchor && lua_checkstack(L, 2 * DEFER_MAX + 4);
+    long idx = ir_pos_add(b->ps, NULL, kind, (int)m->line + 1, (int)m->column + 1, b->file);
+    if (idx < 0)
+        return fail(ld, m, "out of memory");
     frame *f = &b->fr[b->nfr++];
     memset(f, 0, sizeof *f);
     f->kind = kind;
     f->node = idx;
     f->tmp0 = ld->ntmp;
-    f->obj = obj;
+    f->deferred = 1;
+    f->base = lua_gettop(L) + 1;
+    if (!deferred) {
+        make_table(b, f, 0);
+        set_anchor(b, anchor, 1);
+    }
     return 0;
 }
 
@@ -353,14 +412,16 @@ static int close_collection(build *b, const yaml_mark_t *end, int *done)
 {
     lua_State *L = b->L;
     ir_loader *ld = b->ld;
-    frame f = b->fr[--b->nfr];
-    /* positions first: the store copies the key text, before removing the
-     * placeholders of null values lets those keys be collected */
-    size_t n = ld->ntmp - f.tmp0;
-    if (ir_pos_set_entries(b->ps, f.node, n ? ld->tmp + f.tmp0 : NULL, n) != 0)
+    frame *f = &b->fr[b->nfr - 1];
+    /* positions first: the store copies the key text, while the keys of
+     * null values are still on the stack or in the table */
+    size_t n = ld->ntmp - f->tmp0;
+    if (ir_pos_set_entries(b->ps, f->node, n ? ld->tmp + f->tmp0 : NULL, n) != 0)
         return fail(ld, end, "out of memory");
-    if (f.has_null) {
-        for (size_t i = f.tmp0; i < ld->ntmp; i++) {
+    if (f->deferred) {
+        make_table(b, f, 1);
+    } else if (f->has_null) {
+        for (size_t i = f->tmp0; i < ld->ntmp; i++) {
             lua_pushlstring(L, ld->tmp[i].key, ld->tmp[i].klen);
             if (lua_rawget(L, -2) == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == NULL_VALUE) {
                 lua_pop(L, 1);
@@ -372,8 +433,9 @@ static int close_collection(build *b, const yaml_mark_t *end, int *done)
             }
         }
     }
-    ld->ntmp = f.tmp0;
-    const ir_node *nd = &b->ps->nodes[f.node];
+    ld->ntmp = f->tmp0;
+    b->nfr--;
+    const ir_node *nd = &b->ps->nodes[f->node];
     yaml_mark_t m = {0, (size_t)(nd->line - 1), (size_t)(nd->col - 1)};
     return value_done(b, 1, &m, done);
 }

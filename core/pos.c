@@ -40,6 +40,8 @@ static size_t hash_ptr(const void *p)
 
 static void slot_insert(ir_posstore *ps, const void *obj, uint32_t idx1)
 {
+    if (!obj)
+        return; /* a table not made yet, or forgotten: found by nothing */
     size_t mask = ps->nslots - 1, i = hash_ptr(obj) & mask;
     while (ps->slots[i]) {
         if (ps->nodes[ps->slots[i] - 1].obj == obj)
@@ -88,6 +90,12 @@ long ir_pos_add(ir_posstore *ps, const void *obj, int kind, int line, int col, u
     nd->agency = 0;
     slot_insert(ps, obj, (uint32_t)(ps->n + 1));
     return (long)ps->n++;
+}
+
+void ir_pos_set_obj(ir_posstore *ps, long idx, const void *obj)
+{
+    ps->nodes[idx].obj = obj;
+    slot_insert(ps, obj, (uint32_t)(idx + 1));
 }
 
 /* A copy of key text in the arena, or NULL when out of memory. */

@@ -60,6 +60,9 @@ void ir_pos_truncate(ir_posstore *ps, size_t n);
 /* Adds a record for obj (replacing any earlier one); returns its index, or
  * -1 when out of memory. */
 long ir_pos_add(ir_posstore *ps, const void *obj, int kind, int line, int col, uint32_t file);
+/* Sets the table of record idx, added with obj NULL before its table
+ * existed (a record with obj NULL is found by nothing). */
+void ir_pos_set_obj(ir_posstore *ps, long idx, const void *obj);
 /* Appends n entries for record idx, copying their key text into the store;
  * returns 0, or -1 when out of memory. */
 int ir_pos_set_entries(ir_posstore *ps, long idx, const ir_entry *ents, size_t n);

@@ -459,6 +459,123 @@ static void test_load_duplicate_key_null_value(void **state)
     assert_non_null(strstr(t->ld.err, "line 2, column 1"));
 }
 
+/* Small collections wait on the Lua stack and get their table when they
+ * close; large ones (core/load.c's DEFER_MAX items and more) get it midway.
+ * Both must read alike: every size around the switch, with null values and
+ * repeated keys before and after it, positions for each key and item. */
+static char *big_map(int n, int null_at, int dup_of, int dup_at)
+{
+    size_t cap = (size_t)n * 32 + 64, len = 0;
+    char *y = malloc(cap);
+    assert_non_null(y);
+    for (int i = 0; i < n; i++) {
+        int k = i == dup_at ? dup_of : i;
+        len += (size_t)snprintf(y + len, cap - len, i == null_at ? "k%d:\n" : "k%d: %d\n", k, i);
+    }
+    return y;
+}
+
+static void test_load_large_mappings(void **state)
+{
+    lt *t = *state;
+    static const int sizes[] = {1, 2, 63, 64, 65, 128, 129, 1000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s];
+        char *y = big_map(n, n / 2, -1, -1);
+        load_table(t, y);
+        assert_int_equal(count_keys(t), n - 1); /* the null value's key is not kept */
+        char key[16];
+        for (int i = 0; i < n; i++) {
+            snprintf(key, sizeof key, "k%d", i);
+            if (i == n / 2) {
+                assert_absent_field(t, key);
+                continue;
+            }
+            assert_int_field(t, key, i);
+            assert_key_pos(t, -1, key, i + 1, 1, i + 1, (int)strlen(key) + 3);
+        }
+        lua_pop(t->L, 1);
+        free(y);
+    }
+}
+
+static void test_load_large_mapping_duplicates(void **state)
+{
+    lt *t = *state;
+    /* a key repeated within the first items, across the switch, and long
+     * after it; and the key of a null value repeated after the switch */
+    static const int cases[][4] = {{10, -1, 2, 5},  {200, -1, 3, 40},  {200, -1, 10, 70},
+                                   {200, -1, 100, 150}, {200, 5, 5, 100}, {200, 80, 80, 120}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *y = big_map(cases[c][0], cases[c][1], cases[c][2], cases[c][3]);
+        char what[64];
+        snprintf(what, sizeof what, "duplicate key \"k%d\" (first at line %d, column 1)", cases[c][2],
+                 cases[c][2] + 1);
+        expect_error(t, y, NULL, what, cases[c][3] + 1, 1);
+        free(y);
+    }
+}
+
+static void test_load_large_sequences(void **state)
+{
+    lt *t = *state;
+    static const int sizes[] = {0, 1, 63, 64, 65, 130, 1000};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s];
+        size_t cap = (size_t)n * 16 + 16, len = 0;
+        char *y = malloc(cap);
+        assert_non_null(y);
+        len += (size_t)snprintf(y, cap, "l:\n");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(y + len, cap - len, i == 70 ? "- ~\n" : "- %d\n", i);
+        if (n == 0)
+            snprintf(y, cap, "l: []\n");
+        load_table(t, y);
+        assert_int_equal(field(t, "l"), LUA_TTABLE);
+        assert_int_equal(lua_rawlen(t->L, -1), n);
+        for (int i = 0; i < n; i++) {
+            lua_rawgeti(t->L, -1, i + 1);
+            if (i == 70)
+                assert_ptr_equal(lua_touserdata(t->L, -1), IR_NULL_ITEM);
+            else
+                assert_int_equal(lua_tointeger(t->L, -1), i);
+            lua_pop(t->L, 1);
+            assert_index_pos(t, -1, i + 1, i + 2, 3);
+        }
+        lua_pop(t->L, 2);
+        free(y);
+    }
+}
+
+/* Nested collections, each deferred inside a deferred parent, and an
+ * anchored one (made at once, for the alias inside it) among them. */
+static void test_load_nested_deferred(void **state)
+{
+    lt *t = *state;
+    load_table(t, "a: {b: [1, {c: 2}], d: {}}\ne: &x [3, *x]\nf: [[], [[4]]]\n");
+    assert_int_equal(field(t, "a"), LUA_TTABLE);
+    assert_node_pos(t, -1, IR_MAP, 1, 4);
+    assert_int_equal(field(t, "b"), LUA_TTABLE);
+    assert_node_pos(t, -1, IR_SEQ, 1, 8);
+    lua_rawgeti(t->L, -1, 2);
+    assert_int_field(t, "c", 2);
+    assert_node_pos(t, -1, IR_MAP, 1, 12);
+    lua_pop(t->L, 2);
+    assert_int_equal(field(t, "d"), LUA_TTABLE);
+    assert_int_equal(count_keys(t), 0);
+    lua_pop(t->L, 2);
+    assert_int_equal(field(t, "e"), LUA_TTABLE);
+    lua_rawgeti(t->L, -1, 2);
+    assert_true(lua_rawequal(t->L, -1, -2));
+    lua_pop(t->L, 2);
+    assert_int_equal(field(t, "f"), LUA_TTABLE);
+    lua_rawgeti(t->L, -1, 2);
+    lua_rawgeti(t->L, -1, 1);
+    lua_rawgeti(t->L, -1, 1);
+    assert_int_equal(lua_tointeger(t->L, -1), 4);
+    lua_pop(t->L, 5);
+}
+
 static void test_load_same_key_in_other_mappings(void **state)
 {
     lt *t = *state;
@@ -858,6 +975,10 @@ int main(void)
         T(test_load_duplicate_key_in_flow),
         T(test_load_duplicate_key_null_value),
         T(test_load_same_key_in_other_mappings),
+        T(test_load_large_mappings),
+        T(test_load_large_mapping_duplicates),
+        T(test_load_large_sequences),
+        T(test_load_nested_deferred),
         T(test_load_null_key),
         T(test_load_nonscalar_key),
         T(test_load_alias_same_table),
