@@ -534,8 +534,8 @@ static void audit_agency(isorules_engine *e, ir_file *f, int doc, int line, int 
     a->col = col;
     const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, doc));
     const ir_entry *en = nd ? ir_pos_entry_key(&e->unit, nd, "id", 2) : NULL;
-    au->id_line = en ? en->line : line;
-    au->id_col = en ? en->col : col;
+    au->id_line = a->id_line = en ? en->line : line;
+    au->id_col = a->id_col = en ? en->col : col;
     /* FMT002 and FMT003 came before the id was known: they are about it */
     for (size_t i = model_from; a->id && i < e->sink->n; i++) {
         ir_finding *fi = &e->sink->v[i];
@@ -632,6 +632,14 @@ static int audit_file(isorules_engine *e, uint32_t i, ir_file *into)
     return rc;
 }
 
+void ir_repeated_agency_message(const char *id, int vi, char *buf, size_t n)
+{
+    if (vi)
+        snprintf(buf, n, "id cơ quan '%.200s' đã dùng cho một cơ quan trước đó", id);
+    else
+        snprintf(buf, n, "agency id '%.200s' is already used by an earlier agency", id);
+}
+
 /* Takes in the agencies of a finished file, in order: the index, repeated
  * ids (FMT001, which only the file order can decide), the kept facts. */
 static int take_in(isorules_engine *e, void *ud)
@@ -659,8 +667,8 @@ static int take_in(isorules_engine *e, void *ud)
         if (a->id) {
             if (lua_getfield(L, ids, a->id) != LUA_TNIL) {
                 char vi[300], en[300];
-                snprintf(vi, sizeof vi, "id cơ quan '%.200s' đã dùng cho một cơ quan trước đó", a->id);
-                snprintf(en, sizeof en, "agency id '%.200s' is already used by an earlier agency", a->id);
+                ir_repeated_agency_message(a->id, 1, vi, sizeof vi);
+                ir_repeated_agency_message(a->id, 0, en, sizeof en);
                 e->cur_agency = NULL;
                 ir_fmt(e, "FMT001", a->id, vi, en, a->file, au->id_line, au->id_col);
             } else {
@@ -717,8 +725,12 @@ static int finish_file(isorules_engine *e, uint32_t file)
         ir_emit_findings(e, &f->held, 0);
         for (size_t i = index_from; i < e->nindex; i++) {
             e->sum.agencies++;
-            if (e->on_agency) {
-                e->on_agency(e->agency_ud, e->index[i].id, f->name, e->index[i].line);
+            const ir_agency *a = &e->index[i];
+            if (e->on_agency)
+                e->on_agency(e->agency_ud, a->id, f->name, a->line);
+            if (e->on_agency_info) {
+                isorules_agency info = {a->id, f->name, a->line, a->col, a->id_line, a->id_col};
+                e->on_agency_info(e->agency_info_ud, &info);
             }
         }
     } else {
@@ -1104,6 +1116,7 @@ int isorules_run(isorules_engine *e)
     memset(&e->sum, 0, sizeof e->sum);
     e->errmsg[0] = '\0';
     ir_run_free(e);
+    ir_last_names_free(e);
     ir_results_clear(e);
     select_rules(e);
     for (size_t i = 0; i < e->npending; i++) {
@@ -1119,6 +1132,14 @@ int isorules_run(isorules_engine *e)
     e->sink = NULL;
     e->cur_agency = NULL;
     protect(e, run_drop, NULL);
+    /* the input names outlive the run (isorules_input_name); without the
+     * memory to keep them, they are freed and the list is empty */
+    e->last_names = e->nfiles ? calloc(e->nfiles, sizeof *e->last_names) : NULL;
+    e->nlast_names = e->last_names ? e->nfiles : 0;
+    for (size_t i = 0; i < e->nlast_names; i++) {
+        e->last_names[i] = e->files[i].name;
+        e->files[i].name = NULL;
+    }
     ir_run_free(e);
     e->running = 0;
     if (rc == ISORULES_CANCELLED)

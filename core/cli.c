@@ -24,6 +24,7 @@ static const char usage_main[] =
     "  test [options] PATH...       run rule tests (files holding a `kind: expect` document)\n"
     "  rules [--format text|json]   list the rules in force: id, severity, title, basis\n"
     "  rules show ID                a rule's full explanation, legal basis and source file\n"
+    "  merge [options] REPORT...    combine the JSON reports of shards into one report\n"
     "  version                      print the version\n"
     "  help [COMMAND|limits]        this text, a command's options, or the limits\n"
     "\n"
@@ -70,6 +71,20 @@ static const char usage_test[] =
     "subject). Prints ok or FAIL per test with each missing and unexpected finding,\n"
     "then `N passed, N failed`. Exit 0 all passed, 1 some failed, 2 some could not\n"
     "run (an input error in the model, a malformed expect document).\n";
+
+static const char usage_merge[] =
+    "usage: isorules merge [--format text|json] [-o FILE] [--fail-on LEVEL] [--lang vi|en]\n"
+    "                      REPORT...\n"
+    "\n"
+    "Combines the JSON reports that `isorules audit --format json` wrote for shards of\n"
+    "one model (for example one province each, every shard given the national\n"
+    "registers too) into one report, as if the union had been audited at once:\n"
+    "findings and errors of all shards in report order, what several shards report\n"
+    "identically once, FMT001 for an agency id repeated across shards, the summary\n"
+    "recounted. Reports of different as_of are refused. Options as for audit;\n"
+    "--lang is the language of FMT001 for repeated ids (use the shards' language).\n"
+    "Exit codes as for audit; 2 also when a report cannot be read or they do not\n"
+    "fit together (then nothing is written). See docs/scaling.md.\n";
 
 static const char usage_rules[] =
     "usage: isorules rules [--format text|json] [--rules PATH] [--no-builtin] [--lang vi|en]\n"
@@ -367,6 +382,32 @@ static int output_close(output *out, int ok)
     return ok ? 0 : -1;
 }
 
+/* --format and --fail-on of a command that writes a report; 0, or -1 after
+ * the usage message. */
+static int check_report_opts(const opts *o, const char *format, int *fail_on)
+{
+    if (strcmp(format, "sarif") == 0 || strcmp(format, "junit") == 0 || strcmp(format, "html") == 0)
+        return usage_error("--format %s is not available in this version (text, json)", format), -1;
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return usage_error("--format takes text or json, not '%s'", format), -1;
+    *fail_on = severity_level(o->fail_on);
+    if (*fail_on < 0)
+        return usage_error("--fail-on takes error, warning, info or never, not '%s'", o->fail_on), -1;
+    return 0;
+}
+
+/* The exit code for a report written (ok) with summary s. */
+static int exit_code(const isorules_summary *s, int ok, int fail_on)
+{
+    if (!ok || s->failures > 0)
+        return EXIT_TROUBLE;
+    int worst = s->errors     ? ISORULES_ERROR_SEVERITY
+                : s->warnings ? ISORULES_WARNING
+                : s->infos    ? ISORULES_INFO
+                              : -1;
+    return worst >= fail_on ? EXIT_FOUND : 0;
+}
+
 static int cmd_audit(const opts *o)
 {
     const char *format = o->format ? o->format : "text";
@@ -374,13 +415,9 @@ static int cmd_audit(const opts *o)
         fputs(usage_audit, stdout);
         return 0;
     }
-    if (strcmp(format, "sarif") == 0 || strcmp(format, "junit") == 0 || strcmp(format, "html") == 0)
-        return usage_error("--format %s is not available in this version (text, json)", format);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return usage_error("--format takes text or json, not '%s'", format);
-    int fail_on = severity_level(o->fail_on);
-    if (fail_on < 0)
-        return usage_error("--fail-on takes error, warning, info or never, not '%s'", o->fail_on);
+    int fail_on;
+    if (check_report_opts(o, format, &fail_on) != 0)
+        return EXIT_TROUBLE;
     if (o->npaths == 0)
         return usage_error("%s", "audit needs at least one file or folder");
 
@@ -434,10 +471,7 @@ static int cmd_audit(const opts *o)
         raise(got_signal);
         return 128 + got_signal;
     }
-    if (!wrote || closed != 0 || s.failures > 0)
-        return EXIT_TROUBLE;
-    int worst = s.errors ? ISORULES_ERROR_SEVERITY : s.warnings ? ISORULES_WARNING : s.infos ? ISORULES_INFO : -1;
-    return worst >= fail_on ? EXIT_FOUND : 0;
+    return exit_code(&s, wrote && closed == 0, fail_on);
 }
 
 /* ---- test ---- */
@@ -569,6 +603,51 @@ static int cmd_rules(const opts *o)
     return rc;
 }
 
+/* ---- merge ---- */
+
+/* Merging runs no rule to cancel: an interrupt removes the temporary report
+ * and ends the process (unlink and _exit are async-signal-safe). */
+static void on_merge_signal(int sig)
+{
+    if (temp_path[0])
+        unlink(temp_path);
+    _exit(128 + sig);
+}
+
+static int cmd_merge(const opts *o)
+{
+    const char *format = o->format ? o->format : "text";
+    if (o->help) {
+        fputs(usage_merge, stdout);
+        return 0;
+    }
+    if (o->nrules || o->no_builtin || o->only || o->skip || o->as_of || o->nlimits || o->jobs)
+        return usage_error("%s", "merge takes only --format, -o, --fail-on, --lang and reports");
+    int fail_on;
+    if (check_report_opts(o, format, &fail_on) != 0)
+        return EXIT_TROUBLE;
+    if (o->npaths == 0)
+        return usage_error("%s", "merge needs at least one JSON report of isorules audit");
+    output out;
+    if (output_open(&out, o->output) != 0)
+        return EXIT_TROUBLE;
+    isorules_report *r;
+    if (isorules_report_open(&r, format, out.fp, stderr, pick_lang(o->lang)) != ISORULES_OK) {
+        output_close(&out, 0);
+        return usage_error("%s", "out of memory");
+    }
+    signal(SIGINT, on_merge_signal);
+    signal(SIGTERM, on_merge_signal);
+    isorules_summary s;
+    char msg[600];
+    int rc = isorules_merge(r, o->paths, o->npaths, pick_lang(o->lang), &s, msg, sizeof msg);
+    if (rc != ISORULES_OK)
+        fprintf(stderr, "isorules: %s\n", msg);
+    int closed = output_close(&out, rc == ISORULES_OK);
+    isorules_report_close(r);
+    return exit_code(&s, rc == ISORULES_OK && closed == 0, fail_on);
+}
+
 /* ---- help ---- */
 
 static int cmd_help(const char *topic)
@@ -581,6 +660,8 @@ static int cmd_help(const char *topic)
         fputs(usage_rules, stdout);
     } else if (strcmp(topic, "test") == 0) {
         fputs(usage_test, stdout);
+    } else if (strcmp(topic, "merge") == 0) {
+        fputs(usage_merge, stdout);
     } else if (strcmp(topic, "limits") == 0) {
         isorules_engine *e;
         if (isorules_open(&e) != ISORULES_OK)
@@ -613,14 +694,16 @@ int main(int argc, char **argv)
                ISORULES_REPORT_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "merge") == 0)
-        return usage_error("'%s' is not available in this version yet", cmd);
-    if (strcmp(cmd, "audit") != 0 && strcmp(cmd, "rules") != 0 && strcmp(cmd, "test") != 0)
+    if (strcmp(cmd, "audit") != 0 && strcmp(cmd, "rules") != 0 && strcmp(cmd, "test") != 0 &&
+        strcmp(cmd, "merge") != 0)
         return usage_error("unknown command '%s'", cmd);
     opts o;
     int rc = parse_opts(argc, argv, 2, &o);
     if (rc == 0)
-        rc = strcmp(cmd, "audit") == 0 ? cmd_audit(&o) : strcmp(cmd, "test") == 0 ? cmd_test(&o) : cmd_rules(&o);
+        rc = strcmp(cmd, "audit") == 0   ? cmd_audit(&o)
+             : strcmp(cmd, "test") == 0  ? cmd_test(&o)
+             : strcmp(cmd, "merge") == 0 ? cmd_merge(&o)
+                                         : cmd_rules(&o);
     free_opts(&o);
     return rc;
 }

@@ -466,6 +466,7 @@ void isorules_close(isorules_engine *e)
     if (!e)
         return;
     ir_run_free(e);
+    ir_last_names_free(e);
     ir_results_clear(e);
     if (e->L)
         lua_close(e->L);
@@ -547,6 +548,24 @@ long long isorules_get_limit(isorules_engine *e, const char *name)
 void isorules_on_finding(isorules_engine *e, isorules_finding_fn fn, void *ud) { e->on_finding = fn, e->finding_ud = ud; }
 void isorules_on_error(isorules_engine *e, isorules_error_fn fn, void *ud) { e->on_error = fn, e->error_ud = ud; }
 void isorules_on_agency(isorules_engine *e, isorules_agency_fn fn, void *ud) { e->on_agency = fn, e->agency_ud = ud; }
+void isorules_on_agency_info(isorules_engine *e, isorules_agency_info_fn fn, void *ud)
+{
+    e->on_agency_info = fn, e->agency_info_ud = ud;
+}
+
+const char *isorules_input_name(const isorules_engine *e, int i)
+{
+    return i >= 0 && (size_t)i < e->nlast_names ? e->last_names[i] : NULL;
+}
+
+void ir_last_names_free(isorules_engine *e)
+{
+    for (size_t i = 0; i < e->nlast_names; i++)
+        free(e->last_names[i]);
+    free(e->last_names);
+    e->last_names = NULL;
+    e->nlast_names = 0;
+}
 void isorules_on_progress(isorules_engine *e, isorules_progress_fn fn, void *ud) { e->on_progress = fn, e->progress_ud = ud; }
 
 int isorules_set_jobs(isorules_engine *e, int jobs)

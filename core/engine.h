@@ -72,6 +72,7 @@ typedef struct ir_agency {
     char *id, *name, *level, *parent, *province, *role;
     uint32_t file;
     int line, col;
+    int id_line, id_col; /* where the id's value is (the document's position without one) */
     int owns_id; /* the first agency with this id */
 } ir_agency;
 
@@ -163,12 +164,16 @@ struct isorules_engine {
     void *error_ud;
     isorules_agency_fn on_agency;
     void *agency_ud;
+    isorules_agency_info_fn on_agency_info;
+    void *agency_info_ud;
     isorules_progress_fn on_progress;
     void *progress_ud;
 
     /* a run */
     ir_file *files;
     size_t nfiles;
+    char **last_names;  /* the last run's input files, for isorules_input_name */
+    size_t nlast_names;
     ir_posstore reg, unit, kept; /* registers; the agency being audited; kept nodes */
     ir_agency *index;
     size_t nindex, capindex;
@@ -219,6 +224,10 @@ void ir_file_results_free(ir_file *f);
 void ir_results_clear(isorules_engine *e);
 /* Frees what a run left (files, index, positions). */
 void ir_run_free(isorules_engine *e);
+void ir_last_names_free(isorules_engine *e);
+/* FMT001's message for an agency id used by an earlier agency (audit.c;
+ * merge.c gives the same for ids repeated across shards). */
+void ir_repeated_agency_message(const char *id, int vi, char *buf, size_t n);
 /* The rule with this id, or NULL. */
 ir_rule *ir_rule_get(isorules_engine *e, const char *id);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "isorules.h"
+#include "report.h"
 
 enum { FMT_TEXT, FMT_JSON };
 
@@ -16,7 +17,7 @@ typedef struct held_error {
 
 typedef struct held_agency {
     char *id, *file;
-    int line;
+    int line, col, id_line, id_col;
 } held_agency;
 
 struct isorules_report {
@@ -80,9 +81,8 @@ static void json_str(FILE *fp, const char *s)
 
 static char *dup(const char *s) { return s ? strdup(s) : NULL; }
 
-static void on_finding(void *ud, const isorules_finding *f)
+void ir_report_finding(isorules_report *r, const isorules_finding *f)
 {
-    isorules_report *r = ud;
     FILE *fp = r->out;
     const char *sev = isorules_severity_name(f->severity);
     if (r->format == FMT_TEXT) {
@@ -106,13 +106,15 @@ static void on_finding(void *ud, const isorules_finding *f)
     json_str(fp, f->message);
     fputs(", \"file\": ", fp);
     json_str(fp, f->file);
-    fprintf(fp, ", \"line\": %d, \"column\": %d }", f->line, f->column);
+    fprintf(fp, ", \"line\": %d, \"column\": %d", f->line, f->column);
+    fputs(f->final_pass ? ", \"final\": true }" : " }", fp);
     r->nfindings++;
 }
 
-static void on_error(void *ud, const isorules_error *err)
+static void on_finding(void *ud, const isorules_finding *f) { ir_report_finding(ud, f); }
+
+void ir_report_error(isorules_report *r, const isorules_error *err)
 {
-    isorules_report *r = ud;
     if (r->format == FMT_TEXT) {
         if (!r->err)
             return;
@@ -148,9 +150,10 @@ static void on_error(void *ud, const isorules_error *err)
     h->input_col = err->input_column;
 }
 
-static void on_agency(void *ud, const char *id, const char *file, int line)
+static void on_error(void *ud, const isorules_error *err) { ir_report_error(ud, err); }
+
+void ir_report_agency(isorules_report *r, const isorules_agency *in)
 {
-    isorules_report *r = ud;
     if (r->format != FMT_JSON)
         return;
     if (r->nagencies == r->capagencies) {
@@ -164,10 +167,15 @@ static void on_agency(void *ud, const char *id, const char *file, int line)
         r->capagencies = want;
     }
     held_agency *a = &r->agencies[r->nagencies++];
-    a->id = dup(id);
-    a->file = dup(file);
-    a->line = line;
+    a->id = dup(in->id);
+    a->file = dup(in->file);
+    a->line = in->line;
+    a->col = in->column;
+    a->id_line = in->id_line;
+    a->id_col = in->id_column;
 }
+
+static void on_agency(void *ud, const isorules_agency *a) { ir_report_agency(ud, a); }
 
 int isorules_report_open(isorules_report **out, const char *format, FILE *out_fp, FILE *err_fp,
                          const char *lang)
@@ -191,16 +199,22 @@ int isorules_report_open(isorules_report **out, const char *format, FILE *out_fp
     return ISORULES_OK;
 }
 
+void ir_report_begin(isorules_report *r, const char *as_of)
+{
+    if (r->format == FMT_JSON) {
+        fputs("{\n  \"isorules\": 1,\n  \"as_of\": ", r->out);
+        json_str(r->out, as_of);
+        fputs(",\n  \"findings\": [", r->out);
+    }
+}
+
 void isorules_report_attach(isorules_report *r, isorules_engine *e)
 {
     isorules_on_finding(e, on_finding, r);
     isorules_on_error(e, on_error, r);
-    isorules_on_agency(e, on_agency, r);
-    if (r->format == FMT_JSON) {
-        fputs("{\n  \"isorules\": 1,\n  \"as_of\": ", r->out);
-        json_str(r->out, isorules_as_of(e));
-        fputs(",\n  \"findings\": [", r->out);
-    }
+    isorules_on_agency(e, NULL, NULL);
+    isorules_on_agency_info(e, on_agency, r);
+    ir_report_begin(r, isorules_as_of(e));
 }
 
 static void text_summary(isorules_report *r, const isorules_summary *s, const char *as_of)
@@ -225,7 +239,8 @@ static void text_summary(isorules_report *r, const isorules_summary *s, const ch
                 s->failures, r->vi ? "" : (s->failures == 1 ? "" : "s"));
 }
 
-static void json_tail(isorules_report *r, const isorules_summary *s)
+static void json_tail(isorules_report *r, const isorules_summary *s, const char *const *files,
+                      size_t nfiles)
 {
     FILE *fp = r->out;
     fputs(r->nfindings ? "\n  ],\n  \"errors\": [" : "],\n  \"errors\": [", fp);
@@ -260,22 +275,44 @@ static void json_tail(isorules_report *r, const isorules_summary *s)
         json_str(fp, a->id);
         fputs(", \"file\": ", fp);
         json_str(fp, a->file);
-        fprintf(fp, ", \"line\": %d }", a->line);
+        fprintf(fp, ", \"line\": %d, \"column\": %d, \"id_line\": %d, \"id_column\": %d }", a->line,
+                a->col, a->id_line, a->id_col);
     }
-    fputs(r->nagencies ? "\n  ]\n}\n" : "]\n}\n", fp);
+    fputs(r->nagencies ? "\n  ],\n  \"files\": [" : "],\n  \"files\": [", fp);
+    for (size_t i = 0; i < nfiles; i++) {
+        fputs(i ? ",\n    " : "\n    ", fp);
+        json_str(fp, files[i]);
+    }
+    fputs(nfiles ? "\n  ]\n}\n" : "]\n}\n", fp);
+}
+
+int ir_report_end(isorules_report *r, const isorules_summary *s, const char *as_of,
+                  const char *const *files, size_t nfiles)
+{
+    if (r->format == FMT_TEXT)
+        text_summary(r, s, as_of);
+    else
+        json_tail(r, s, files, nfiles);
+    if (fflush(r->out) != 0 || ferror(r->out) || r->oom)
+        return ISORULES_ERROR;
+    return ISORULES_OK;
 }
 
 int isorules_report_finish(isorules_report *r, isorules_engine *e)
 {
     isorules_summary s;
     isorules_get_summary(e, &s);
-    if (r->format == FMT_TEXT)
-        text_summary(r, &s, isorules_as_of(e));
-    else
-        json_tail(r, &s);
-    if (fflush(r->out) != 0 || ferror(r->out) || r->oom)
+    size_t n = 0;
+    while (isorules_input_name(e, (int)n))
+        n++;
+    const char **files = n ? malloc(n * sizeof *files) : NULL;
+    if (n && !files)
         return ISORULES_ERROR;
-    return ISORULES_OK;
+    for (size_t i = 0; i < n; i++)
+        files[i] = isorules_input_name(e, (int)i);
+    int rc = ir_report_end(r, &s, isorules_as_of(e), files, n);
+    free(files);
+    return rc;
 }
 
 void isorules_report_close(isorules_report *r)

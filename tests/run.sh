@@ -46,6 +46,7 @@ suite() {
     failed=$((failed + ${f:-0}))
 }
 suite "CLI tests" "cli: " sh tests/cli.sh "$dir/isorules"
+suite "merge tests" "merge: " sh tests/merge.sh "$dir/isorules"
 suite "examples against the installed library" "examples: " sh tests/examples.sh "$(pwd)/$dir/prefix"
 suite "YAML test suite" "yaml-suite: " sh scripts/yaml-suite.sh "$dir"
 suite "rule tests (isorules test tests/rules samples)" "" "$dir/isorules" test tests/rules samples

@@ -360,7 +360,10 @@ static void test_report_json_structure(void **state)
         "\"summary\": { \"files\": 1, \"agencies\": 1, \"rules\": 1, \"errors\": 1, \"warnings\": 0, "
         "\"infos\": 0 }",
         "\"agencies\": [",
-        "{ \"id\": \"a1\", \"file\": \"a.yaml\", \"line\": 1 }",
+        "{ \"id\": \"a1\", \"file\": \"a.yaml\", \"line\": 1, \"column\": 1, \"id_line\": 2, "
+        "\"id_column\": 5 }",
+        "\"files\": [",
+        "\"a.yaml\"",
     };
     assert_in_order(fx->text, keys, sizeof keys / sizeof *keys);
     /* each key once, at the top level */
@@ -389,7 +392,8 @@ static void test_report_json_empty(void **state)
     static const char *const keys[] = {
         "\"isorules\": 1,", "\"as_of\": \"2021-12-31\",", "\"findings\": [],", "\"errors\": [],",
         "\"summary\": { \"files\": 0, \"agencies\": 0, \"rules\": 0, \"errors\": 0, \"warnings\": 0, \"infos\": 0 },",
-        "\"agencies\": []",
+        "\"agencies\": [],",
+        "\"files\": []",
     };
     assert_in_order(fx->text, keys, sizeof keys / sizeof *keys);
 }
@@ -414,9 +418,9 @@ static void test_report_json_many_findings(void **state)
                               "\"warnings\": 6, \"infos\": 3 }");
     static const char *const agencies[] = {
         "\"agencies\": [",
-        "{ \"id\": \"a1\", \"file\": \"a.yaml\", \"line\": 1 }",
-        "{ \"id\": \"a1\", \"file\": \"b.yaml\", \"line\": 1 }",
-        "{ \"id\": \"a2\", \"file\": \"b.yaml\", \"line\": 5 }",
+        "{ \"id\": \"a1\", \"file\": \"a.yaml\", \"line\": 1, \"column\": 1,",
+        "{ \"id\": \"a1\", \"file\": \"b.yaml\", \"line\": 1, \"column\": 1,",
+        "{ \"id\": \"a2\", \"file\": \"b.yaml\", \"line\": 5, \"column\": 1,",
     };
     assert_in_order(fx->text, agencies, sizeof agencies / sizeof *agencies);
     /* findings file by file: all of a.yaml's before b.yaml's */

@@ -44,9 +44,9 @@ extern "C" {
 #endif
 
 #define ISORULES_VERSION_MAJOR 0
-#define ISORULES_VERSION_MINOR 1
+#define ISORULES_VERSION_MINOR 2
 #define ISORULES_VERSION_PATCH 0
-#define ISORULES_VERSION "0.1.0"
+#define ISORULES_VERSION "0.2.0"
 /* The version of the rule API (rule{}, ctx) that rule files see, as the
  * global ISORULES_RULE_API inside rule files. */
 #define ISORULES_RULE_API 1
@@ -120,6 +120,16 @@ typedef void (*isorules_error_fn)(void *ud, const isorules_error *err);
 /* An agency document was audited: its id (NULL if it has none), file and line.
  * Reported in input order, once its file is done. */
 typedef void (*isorules_agency_fn)(void *ud, const char *id, const char *file, int line);
+/* The same, with every position: the document's line and column, and where
+ * its id's value is (the position of FMT001 for a repeated id). Pointers
+ * owned by the engine, valid only during the callback. */
+typedef struct isorules_agency {
+    const char *id;   /* NULL if it has none */
+    const char *file;
+    int line, column;
+    int id_line, id_column; /* the document's position when it has no id */
+} isorules_agency;
+typedef void (*isorules_agency_info_fn)(void *ud, const isorules_agency *a);
 /* Progress: files finished of total, in the current pass (1 registers,
  * 2 agencies); file is the one now being read (borrowed, during the call). */
 typedef void (*isorules_progress_fn)(void *ud, int pass, int done, int total, const char *file);
@@ -210,6 +220,8 @@ ISORULES_API int isorules_set_jobs(isorules_engine *e, int jobs);
 ISORULES_API void isorules_on_finding(isorules_engine *e, isorules_finding_fn fn, void *ud);
 ISORULES_API void isorules_on_error(isorules_engine *e, isorules_error_fn fn, void *ud);
 ISORULES_API void isorules_on_agency(isorules_engine *e, isorules_agency_fn fn, void *ud);
+/* Called right after the agency callback, for the same agency (since 0.2). */
+ISORULES_API void isorules_on_agency_info(isorules_engine *e, isorules_agency_info_fn fn, void *ud);
 ISORULES_API void isorules_on_progress(isorules_engine *e, isorules_progress_fn fn, void *ud);
 
 /* Owned lists, for callers who prefer them to callbacks: with on != 0 the
@@ -235,6 +247,10 @@ ISORULES_API int isorules_run(isorules_engine *e);
 
 /* Totals of the last run. */
 ISORULES_API void isorules_get_summary(isorules_engine *e, isorules_summary *out);
+/* The i-th input file of the last run (0-based, in byte order of the
+ * paths), or NULL past the last (summary.files of them). Valid until the
+ * next run or isorules_close (since 0.2). */
+ISORULES_API const char *isorules_input_name(const isorules_engine *e, int i);
 
 /* Asks a running isorules_run() to stop soon (between two files, or inside a
  * rule at its next instructions). Safe from any thread and from a signal
@@ -286,6 +302,20 @@ ISORULES_API void isorules_report_attach(isorules_report *r, isorules_engine *e)
 ISORULES_API int isorules_report_finish(isorules_report *r, isorules_engine *e);
 /* Frees r; NULL is a no-op. Does not close the streams. */
 ISORULES_API void isorules_report_close(isorules_report *r);
+
+/* ---- Merging shards (since 0.2) ----
+ * Reads the JSON reports that `audit` wrote for shards of one model (for
+ * example one province each, every shard given the national registers too)
+ * and writes with r (opened, not attached) one report as if the union had
+ * been audited at once (CLI.md "isorules merge"): findings and errors of all
+ * shards in report order, what several shards report identically once,
+ * FMT001 for an agency id repeated across shards (in lang, "vi" or "en"),
+ * the summary recomputed into *sum. Reports of different as_of are refused.
+ * Returns ISORULES_OK; ISORULES_ERROR with a message in msg (msglen bytes)
+ * when a report cannot be read or the reports do not fit together (nothing
+ * is written) or when writing failed; ISORULES_NOMEM. */
+ISORULES_API int isorules_merge(isorules_report *r, const char *const *reports, int n, const char *lang,
+                                isorules_summary *sum, char *msg, size_t msglen);
 
 #ifdef __cplusplus
 }
