@@ -12,6 +12,8 @@ command -v make >/dev/null 2>&1 || need make
 command -v python3 >/dev/null 2>&1 || need python3
 command -v valgrind >/dev/null 2>&1 || need valgrind
 command -v npm >/dev/null 2>&1 || need npm
+# make bench: GNU time measures peak RSS
+[ -x /usr/bin/time ] || need time
 if command -v pkg-config >/dev/null 2>&1; then
     pkg-config --exists lua5.4 || need liblua5.4-dev
     pkg-config --exists yaml-0.1 || need libyaml-dev
