@@ -92,7 +92,7 @@ static int run_reset(isorules_engine *e, void *ud)
 {
     (void)ud;
     lua_State *L = e->L;
-    static const char *const tables[] = {"legal", "catalog", "plan", "keepalive", "agency_ids",
+    static const char *const tables[] = {"legal", "catalog", "plan", "agency_ids",
                                          "kept", "catalogs_by_province", NULL};
     lua_newtable(L);
     for (int i = 0; tables[i]; i++) {
@@ -257,9 +257,7 @@ static int phase1(isorules_engine *e, void *ud)
         lua_newtable(L);
         lua_rawseti(L, regs, i + 1);
     }
-    lua_newtable(L); /* keepalive of this file's registers */
-    int keep = lua_gettop(L);
-    s->ld.keep_idx = keep;
+    int top = lua_gettop(L); /* the file's register lists */
     size_t reg_from = e->reg.n;
     lua_newtable(L); /* legal ids this file adds (model.c), taken back if it fails */
     lua_setfield(L, LUA_REGISTRYINDEX, "isorules.legal_added");
@@ -305,13 +303,9 @@ static int phase1(isorules_engine *e, void *ud)
                 bad_kind(e, d, kind, line, col);
             ir_pos_truncate(&e->reg, doc_from); /* not a register: not kept */
         }
-        lua_settop(L, keep);
+        lua_settop(L, top);
     }
-    lua_settop(L, keep);
-    if (lua_rawlen(L, keep) > 0) /* most files have no null value to keep a key of */
-        run_append(L, "keepalive");
-    else
-        lua_pop(L, 1);
+    lua_settop(L, top);
     for (int i = 0; i < 3; i++) {
         lua_rawgeti(L, regs, i + 1);
         int t = lua_gettop(L);
@@ -573,8 +567,6 @@ static int phase2(isorules_engine *e, void *ud)
         int line = 0, col = 0, rc;
         lua_settop(L, base);
         ir_pos_clear(&e->unit);
-        lua_newtable(L);
-        s->ld.keep_idx = lua_gettop(L);
         if (doc < f->first_agency) {
             rc = ir_loader_next(&s->ld, L, &e->unit, s->file, IR_SKIP, &line, &col);
             if (rc == IR_LOAD_DOC)

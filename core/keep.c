@@ -173,8 +173,8 @@ static int32_t get_i32(reader *r)
 }
 
 /* Pushes the next value. tables: a list of the tables read so far (for
- * refs); keep: a table keeping key strings alive. stack: +1 */
-static void load_value(isorules_engine *e, reader *r, int tables, int keep, uint32_t agency)
+ * refs). stack: +1 */
+static void load_value(isorules_engine *e, reader *r, int tables, uint32_t agency)
 {
     lua_State *L = e->L;
     char tag = 0;
@@ -244,10 +244,9 @@ static void load_value(isorules_engine *e, reader *r, int tables, int keep, uint
         for (int32_t i = 0; i < n && !r->bad; i++) {
             int32_t klen = get_i32(r);
             if (klen >= 0 && r->pos + (size_t)klen <= r->b->n) {
-                /* the entry points at the text of a string kept alive */
-                lua_pushlstring(L, r->b->p + r->pos, (size_t)klen);
-                ents[i].key = lua_tolstring(L, -1, &ents[i].klen);
-                lua_rawseti(L, keep, (lua_Integer)lua_rawlen(L, keep) + 1);
+                /* the store copies the text (ir_pos_set_entries) */
+                ents[i].key = r->b->p + r->pos;
+                ents[i].klen = (size_t)klen;
                 r->pos += (size_t)klen;
             } else if (klen >= 0) {
                 r->bad = 1;
@@ -271,8 +270,8 @@ static void load_value(isorules_engine *e, reader *r, int tables, int keep, uint
             r->pos++;
             break;
         }
-        load_value(e, r, tables, keep, agency);
-        load_value(e, r, tables, keep, agency);
+        load_value(e, r, tables, agency);
+        load_value(e, r, tables, agency);
         if (lua_isnil(L, -2) || (lua_type(L, -2) == LUA_TNUMBER && lua_tonumber(L, -2) != lua_tonumber(L, -2)))
             lua_pop(L, 2); /* a key that cannot be a key */
         else
@@ -286,18 +285,7 @@ int ir_keep_load(isorules_engine *e, const ir_buf *b, uint32_t agency)
     reader r = {b, 0, 0};
     lua_newtable(L); /* tables read, for refs */
     int tables = lua_gettop(L);
-    lua_newtable(L); /* key strings the kept positions point at */
-    int keep = lua_gettop(L);
-    load_value(e, &r, tables, keep, agency);
-    if (lua_rawlen(L, keep) > 0) {
-        lua_pushvalue(L, keep);
-        lua_getfield(L, LUA_REGISTRYINDEX, "isorules.run");
-        lua_getfield(L, -1, "keepalive");
-        lua_insert(L, -3);
-        lua_pop(L, 1);
-        lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-        lua_pop(L, 1);
-    }
+    load_value(e, &r, tables, agency);
     lua_replace(L, tables);
     lua_settop(L, tables);
     return r.bad ? -1 : 0;

@@ -29,8 +29,6 @@ typedef struct ir_loader {
     size_t capfr;
     yaml_event_t ev;    /* the event being handled, freed even after a longjmp */
     int have_ev;
-    int keep_idx;       /* stack index of a table that keeps alive the keys of
-                           null values (positions point at their text), or 0 */
     size_t ntmp, captmp;
     char err[256];
     int err_line, err_col; /* position of the error, 1-based */

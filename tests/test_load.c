@@ -23,7 +23,6 @@ typedef struct lt {
     lua_State *L;
     ir_posstore ps;
     ir_loader ld;
-    int keep;      /* stack index of the table keeping null-valued keys alive */
     int line, col; /* the root position of the last document read */
 } lt;
 
@@ -40,7 +39,6 @@ static int lt_setup(void **state)
     ir_pos_init(&t->ps);
     ir_loader_init(&t->ld, NULL);
     lua_newtable(t->L);
-    t->keep = lua_gettop(t->L);
     *state = t;
     return 0;
 }
@@ -61,7 +59,6 @@ static void start_len(lt *t, const char *yaml, size_t len, const ir_load_limits 
     ir_loader_done(&t->ld);
     ir_loader_init(&t->ld, lim);
     ir_loader_buffer(&t->ld, yaml, len);
-    t->ld.keep_idx = t->keep;
 }
 
 static void start(lt *t, const char *yaml, const ir_load_limits *lim)
@@ -898,7 +895,6 @@ static void read_file_limited(lt *t, const char *yaml, long long max, size_t chu
     ir_loader_init(&t->ld, NULL);
     ir_loader_file(&t->ld, fp, max);
     t->ld.chunk = chunk;
-    t->ld.keep_idx = t->keep;
     *rc = next_doc(t, IR_BUILD);
     if (*rc == IR_LOAD_DOC)
         lua_pop(t->L, 1);

@@ -38,9 +38,7 @@ static int load_all(lua_State *L)
 {
     run *r = lua_touserdata(L, 1);
     lua_settop(L, 0);
-    lua_newtable(L); /* 1: keeps the keys of null values alive */
-    lua_newtable(L); /* 2: the documents */
-    r->ld.keep_idx = 1;
+    lua_newtable(L); /* 1: the documents */
     for (;;) {
         int line, col;
         int rc = ir_loader_next(&r->ld, L, &r->ps, 1, IR_BUILD, &line, &col);
@@ -51,7 +49,7 @@ static int load_all(lua_State *L)
         if (line < 0 || col < 0)
             return luaL_error(L, "document %lld: root position %d:%d", r->docs + 1, line, col);
         r->docs++;
-        lua_rawseti(L, 2, (lua_Integer)r->docs);
+        lua_rawseti(L, 1, (lua_Integer)r->docs);
     }
 }
 

@@ -256,15 +256,12 @@ static int pass_build(lua_State *L)
 {
     state *s = lua_touserdata(L, 1);
     pass *p = &s->p[0];
-    lua_newtable(L); /* keep: key text of null values */
-    int keep = lua_gettop(L);
     lua_newtable(L); /* the documents */
     int docs = lua_gettop(L);
     lua_newtable(L); /* visited tables */
     int visited = lua_gettop(L);
     ir_loader_init(&s->ld, &limits);
     ir_loader_buffer(&s->ld, s->in->data, s->in->len);
-    s->ld.keep_idx = keep;
     for (;;) {
         size_t nrec = s->ps.n;
         int rc = next_doc(L, &s->ld, &s->ps, IR_BUILD, s->in);
@@ -302,12 +299,9 @@ static int pass_audit(lua_State *L)
     pass *p = &s->p[1];
     const pass *p1 = &s->p[0];
     int base = lua_gettop(L);
-    lua_newtable(L);
-    int keep = lua_gettop(L);
     ir_pos_clear(&s->ps);
     ir_loader_init(&s->ld, &limits);
     ir_loader_buffer(&s->ld, s->in->data, s->in->len);
-    s->ld.keep_idx = keep;
     int first_agency = -1, stopped = 0;
     for (;;) {
         int rc = next_doc(L, &s->ld, &s->ps, IR_STOP_AT_AGENCY, s->in);
@@ -350,8 +344,6 @@ static int pass_audit(lua_State *L)
         for (int doc = 0;; doc++) {
             lua_settop(L, visited);
             ir_pos_clear(&s->ps);
-            lua_newtable(L);
-            s->ld2.keep_idx = lua_gettop(L);
             int mode = doc < first_agency ? IR_SKIP : IR_BUILD;
             int rc = next_doc(L, &s->ld2, &s->ps, mode, s->in);
             if (rc != IR_LOAD_DOC) {
@@ -364,7 +356,7 @@ static int pass_audit(lua_State *L)
             p->docs[p->ndocs++] = summarise(L, lua_gettop(L));
             p->docs[p->ndocs - 1].agency = first_key_is_agency(L, &s->ps, lua_gettop(L));
             check_value(L, &s->ps, lua_gettop(L), visited, 0);
-            lua_gc(L, LUA_GCCOLLECT); /* the keep table and the document are alive */
+            lua_gc(L, LUA_GCCOLLECT); /* only the document is alive: positions hold their own key text */
             check_store(&s->ps);
         }
         ir_loader_done(&s->ld2);
