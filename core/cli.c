@@ -70,7 +70,8 @@ static const char usage_test[] =
     "findings must be exactly its `findings`, as a multiset of (rule, agency,\n"
     "subject). Prints ok or FAIL per test with each missing and unexpected finding,\n"
     "then `N passed, N failed`. Exit 0 all passed, 1 some failed, 2 some could not\n"
-    "run (an input error in the model, a malformed expect document).\n";
+    "run (an input error in the model, a malformed expect document, a rule file\n"
+    "that failed to load).\n";
 
 static const char usage_merge[] =
     "usage: isorules merge [--format text|json] [-o FILE] [--fail-on LEVEL] [--lang vi|en]\n"

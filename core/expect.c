@@ -35,6 +35,8 @@ typedef struct test {
     int broken;         /* could not run */
     char why[300];
     int input_errors, rule_errors;
+    size_t load_errors_left; /* the run's first errors: rule files that failed to load */
+    int load_errors;
     FILE *out;
 } test;
 
@@ -241,7 +243,11 @@ static void on_finding(void *ud, const isorules_finding *f)
 static void on_error(void *ud, const isorules_error *err)
 {
     test *t = ud;
-    if (err->rule) {
+    if (t->load_errors_left > 0) {
+        t->load_errors_left--;
+        t->load_errors++;
+        fprintf(t->out, "    error: %s:%d:%d: %s", err->file, err->line, err->column, err->message);
+    } else if (err->rule) {
         t->rule_errors++;
         fprintf(t->out, "    error: %s:%d: %s: %s", err->file, err->line, err->rule, err->message);
         if (err->input_file)
@@ -304,9 +310,12 @@ static int run_test(isorules_engine *e, test *t, FILE *out)
         isorules_set_as_of(e, t->as_of);
         isorules_on_finding(e, on_finding, t);
         isorules_on_error(e, on_error, t);
+        t->load_errors_left = e->npending; /* isorules_run gives them first */
         int rc = isorules_run(e);
         if (rc != ISORULES_OK)
             broken(t, "the run failed: %s", isorules_errmsg(e));
+        else if (t->load_errors)
+            broken(t, "%s", "a rule file failed to load");
         else if (t->input_errors)
             broken(t, "%s", "its model has an input error");
     }

@@ -236,6 +236,9 @@ has "test: unexpected finding with position" "$tmp/out" "unexpected: (QMS001, x,
 has "test: counts" "$tmp/out" "^0 passed, 1 failed$"
 run "test: a malformed expect document" 2 test tests/cli/tests-broken
 has "test: says why" "$tmp/out" "cannot run: the expect document needs as_of"
+run "test: a rule file that does not load" 2 test --rules tests/cli/bad-rule.lua tests/cli/tests-folder
+has "test: blames the rule file" "$tmp/out" "cannot run: a rule file failed to load"
+has "test: with its error" "$tmp/out" "error: tests/cli/bad-rule.lua:2:"
 run "test: expect.yaml takes its folder" 0 test tests/cli/tests-folder
 has "test: expect.yaml ok" "$tmp/out" "^ok   tests/cli/tests-folder/expect.yaml$"
 run "test: audit ignores expect documents" 1 audit $A tests/cli/tests-folder
