@@ -425,11 +425,12 @@ static int cmd_audit(const opts *o)
     isorules_engine *e;
     if (isorules_open(&e) != ISORULES_OK)
         return usage_error("%s", "out of memory");
-    int rc = setup_engine(e, o, 0);
+    /* the limits first: loading a rule file runs its code, within them */
+    int rc = apply_limits(e, o);
+    if (!rc)
+        rc = setup_engine(e, o, 0);
     if (!rc && o->as_of && isorules_set_as_of(e, o->as_of) != ISORULES_OK)
         rc = usage_error("--as-of: %s", isorules_errmsg(e));
-    if (!rc)
-        rc = apply_limits(e, o);
     if (!rc)
         isorules_select(e, o->only, o->skip);
     if (!rc) {
@@ -490,9 +491,9 @@ static int cmd_test(const opts *o)
     isorules_engine *e;
     if (isorules_open(&e) != ISORULES_OK)
         return usage_error("%s", "out of memory");
-    int rc = setup_engine(e, o, 0);
+    int rc = apply_limits(e, o);
     if (!rc)
-        rc = apply_limits(e, o);
+        rc = setup_engine(e, o, 0);
     if (!rc) {
         isorules_select(e, o->only, o->skip);
         rc = isorules_test_paths(e, o->paths, o->npaths, stdout);

@@ -28,6 +28,7 @@ static const struct {
     {"scalar", 1LL << 20, "bytes per YAML scalar"},
     {"documents", 100000, "YAML documents per file"},
     {"nodes", 10000000, "YAML nodes (scalars, collections, aliases) per file"},
+    {"state-memory", 1LL << 30, "bytes of the whole Lua state: model, registers, what rules keep"},
 };
 
 /* ---- small things ---- */

@@ -19,6 +19,7 @@ enum {
     LIM_SCALAR,
     LIM_DOCUMENTS,
     LIM_NODES,
+    LIM_STATE_MEMORY,
     LIM_COUNT
 };
 
@@ -124,6 +125,7 @@ struct isorules_engine {
     lua_State *L;
     /* allocator: bytes in use, and the ceiling in force (0 = none) */
     size_t mem_used, mem_ceiling;
+    int state_bound; /* the ceiling of this rule run is the state's (state-memory) */
     ir_pool pool; /* the state's small blocks (pool.h) */
     /* the running rule: instructions counted by the hook */
     long long spent;
@@ -261,6 +263,13 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults);
 const char *ir_sandbox_error(isorules_engine *e, int *line);
 /* stack: key value of the pristine libraries' table */
 void ir_sandbox_push_format(lua_State *L);
+/* Charges the string arguments of the running C function to the budget
+ * (they may be scanned, or read as numbers, where no hook sees it). */
+void ir_sandbox_charge_args(lua_State *L);
+/* Counts n bytes that C keeps for a rule file outside the Lua state against
+ * the memory limit of the run in force. Returns 0, or -1 once the limit is
+ * reached: the caller frees what it holds, then raises. */
+int ir_sandbox_reserve(lua_State *L, size_t n);
 
 /* rules.c */
 int ir_rules_load(isorules_engine *e, const char *name, const char *src, size_t len, int builtin);

@@ -157,6 +157,29 @@ static void check_text_fields(lua_State *L)
     lua_pop(L, 1);
 }
 
+/* The bytes of the strings of in, in *n; 0 when a copy failed. */
+static int info_size(const isorules_rule_info *in, size_t *n)
+{
+    const char *const s[] = {in->id,         in->title_vi, in->title_en, in->explain_vi,
+                             in->explain_en, in->basis,    in->tags,     in->file};
+    *n = 0;
+    for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
+        if (!s[i])
+            return 0;
+        *n += strlen(s[i]) + 1;
+    }
+    return 1;
+}
+
+/* Frees what r holds: its strings and registry refs. */
+static void rule_drop(lua_State *L, ir_rule *r)
+{
+    rule_info_free(r);
+    luaL_unref(L, LUA_REGISTRYINDEX, r->check_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, r->keep_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, r->ctx_ref);
+}
+
 static const char *const scope_names[] = {"agency", "plan", "model", "format", NULL};
 static const char *const severity_names[] = {"info", "warning", "error", NULL};
 
@@ -217,13 +240,18 @@ static int l_rule(lua_State *L)
     in->file = dupstr(lua_tostring(L, lua_upvalueindex(1)));
     in->line = line;
     in->builtin = builtin;
+    /* the copies live outside the Lua state as long as the engine: they
+     * count against the memory limit of the file's load, or a file could
+     * keep gigabytes in rules that share one long title */
+    size_t kept;
+    if (!info_size(in, &kept) || ir_sandbox_reserve(L, kept + sizeof nr) != 0) {
+        rule_drop(L, &nr);
+        return luaL_error(L, "not enough memory");
+    }
 
     ir_rule *old = ir_rule_get(e, id);
     if (old) {
-        rule_info_free(old);
-        luaL_unref(L, LUA_REGISTRYINDEX, old->check_ref);
-        luaL_unref(L, LUA_REGISTRYINDEX, old->keep_ref);
-        luaL_unref(L, LUA_REGISTRYINDEX, old->ctx_ref);
+        rule_drop(L, old);
         *old = nr;
         return 0;
     }
@@ -231,7 +259,7 @@ static int l_rule(lua_State *L)
         size_t want = e->caprules ? e->caprules * 2 : 32;
         ir_rule *nv = realloc(e->rules, want * sizeof *nv);
         if (!nv) {
-            rule_info_free(&nr);
+            rule_drop(L, &nr);
             return luaL_error(L, "not enough memory");
         }
         e->rules = nv;
@@ -359,6 +387,7 @@ static int do_report(lua_State *L, int kidx, int sidx)
     isorules_engine *e = engine_of(L);
     if (!e->cur_rule)
         return luaL_error(L, "ctx.report is only callable while a rule runs");
+    ir_sandbox_charge_args(L); /* the subject and message are measured, copied */
     uint32_t file = e->cur_file;
     int line = e->cur_line, col = e->cur_col;
     if (!lua_isnil(L, 1) && lua_type(L, 1) != LUA_TTABLE)
@@ -528,6 +557,7 @@ static int l_normalize(lua_State *L)
     }
     if (lua_type(L, 1) != LUA_TSTRING)
         return lua_pushnil(L), 1;
+    ir_sandbox_charge_args(L);
     const char *s = lua_tolstring(L, 1, &n);
     if (!ir_normalize_boxed(L, s, n, &outn))
         return lua_pushnil(L), 1;

@@ -31,6 +31,26 @@ static void spend(isorules_engine *e, long long n)
 
 static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lua_getextraspace(L); }
 
+/* From now on the hook fires on every call, line and instruction, and
+ * raises until the run is unwound. Async-safe by design (lua.c sets hooks
+ * from a signal handler), so the allocator may call it. */
+static void keep_raising(lua_State *L) { lua_sethook(L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1); }
+
+/* The memory limit of the run is reached. */
+static void trip_memory(isorules_engine *e)
+{
+    if (e->tripped || !e->L)
+        return;
+    e->tripped = TRIP_MEMORY;
+    /* Lua calls no message handler for memory errors: note the line of the
+     * rule code now (getinfo "Sl" does not allocate) */
+    lua_Debug ar;
+    for (int level = 0; e->trip_line == 0 && lua_getstack(e->L, level, &ar); level++)
+        if (lua_getinfo(e->L, "Sl", &ar) && ar.currentline > 0)
+            e->trip_line = ar.currentline;
+    keep_raising(e->L);
+}
+
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     isorules_engine *e = ud;
@@ -41,18 +61,13 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         e->mem_used -= osize;
         return NULL;
     }
+    /* between rule runs (loading, the model stage) only the whole state's
+     * limit holds: past it the loader fails with "not enough memory" */
+    if (nsize > osize && !e->mem_ceiling && e->limits[LIM_STATE_MEMORY] &&
+        e->mem_used + (nsize - osize) > (size_t)e->limits[LIM_STATE_MEMORY])
+        return NULL;
     if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling) {
-        if (!e->tripped && e->L) {
-            e->tripped = TRIP_MEMORY;
-            /* Lua calls no message handler for memory errors: note the line
-             * of the rule code now (getinfo "Sl" does not allocate) */
-            lua_Debug ar;
-            for (int level = 0; e->trip_line == 0 && lua_getstack(e->L, level, &ar); level++)
-                if (lua_getinfo(e->L, "Sl", &ar) && ar.currentline > 0)
-                    e->trip_line = ar.currentline;
-            /* async-safe by design (lua.c calls it from a signal handler) */
-            lua_sethook(e->L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1);
-        }
+        trip_memory(e);
         return NULL;
     }
     void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
@@ -74,7 +89,11 @@ static const char *trip_message(isorules_engine *e, char *buf, size_t n)
         snprintf(buf, n, "instruction budget spent (%lld)", e->limits[LIM_INSTRUCTIONS]);
         break;
     case TRIP_MEMORY:
-        snprintf(buf, n, "memory limit reached (%lld bytes)", e->limits[LIM_MEMORY]);
+        if (e->state_bound) /* what runs before kept (in upvalues, say) fills the state */
+            snprintf(buf, n, "memory limit of the whole state reached (state-memory %lld bytes)",
+                     e->limits[LIM_STATE_MEMORY]);
+        else
+            snprintf(buf, n, "memory limit reached (%lld bytes)", e->limits[LIM_MEMORY]);
         break;
     default:
         snprintf(buf, n, "cancelled");
@@ -104,7 +123,7 @@ static void hook(lua_State *L, lua_Debug *ar)
     }
     if (e->trip_line == 0 && lua_getinfo(L, "l", ar) && ar->currentline > 0)
         e->trip_line = ar->currentline;
-    lua_sethook(L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    keep_raising(L);
     char buf[96];
     lua_pushstring(L, trip_message(e, buf, sizeof buf));
     lua_error(L);
@@ -127,9 +146,36 @@ void ir_pattern_charge(lua_State *L, long steps)
         else
             return;
     }
-    lua_sethook(L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    keep_raising(L);
     char buf[96];
     luaL_error(L, "%s", trip_message(e, buf, sizeof buf));
+}
+
+/* Charges the string arguments of the running C function: 1 step per 64
+ * bytes, as the allocator charges making them. C code may scan a string
+ * where no hook sees it, and any argument that C reads as a number may be a
+ * numeric string of megabytes ("   ...   1"), converted in one call. */
+void ir_sandbox_charge_args(lua_State *L)
+{
+    long long bytes = 0;
+    for (int i = lua_gettop(L); i > 0; i--)
+        if (lua_type(L, i) == LUA_TSTRING)
+            bytes += (long long)lua_rawlen(L, i);
+    if (bytes >= 64)
+        ir_pattern_charge(L, bytes >> 6 > LONG_MAX ? LONG_MAX : (long)(bytes >> 6));
+}
+
+int ir_sandbox_reserve(lua_State *L, size_t n)
+{
+    isorules_engine *e = engine_of(L);
+    if (!e->mem_ceiling)
+        return 0;
+    if (e->mem_used > e->mem_ceiling || n > e->mem_ceiling - e->mem_used) {
+        trip_memory(e);
+        return -1;
+    }
+    e->mem_ceiling -= n;
+    return 0;
 }
 
 /* Message handler of every rule run: notes the line of the rule code that
@@ -178,7 +224,13 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     e->run_findings = 0;
     e->tripped = 0;
     e->trip_line = 0;
-    e->mem_ceiling = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;
+    /* the run's ceiling: what it may add (memory), within what the whole
+     * state may hold (state-memory), so that a rule keeping data from run
+     * to run cannot grow the state agency after agency */
+    size_t run_cap = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;
+    size_t state_cap = (size_t)e->limits[LIM_STATE_MEMORY];
+    e->state_bound = state_cap && (!run_cap || state_cap < run_cap);
+    e->mem_ceiling = e->state_bound ? (state_cap > e->mem_used ? state_cap : e->mem_used) : run_cap;
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
     int status = lua_pcall(L, nargs, nresults, base);
     lua_sethook(L, NULL, 0, 0);
@@ -246,10 +298,28 @@ static int l_print(lua_State *L)
     return 0;
 }
 
+/* error(message [, level]): Lua's, with its arguments charged (a level
+ * may be a numeric string of megabytes). Not a wrapper: the position it
+ * adds is the caller's. */
+static int l_error(lua_State *L)
+{
+    ir_sandbox_charge_args(L);
+    int level = (int)luaL_optinteger(L, 2, 1);
+    lua_settop(L, 1);
+    if (lua_type(L, 1) == LUA_TSTRING && level > 0) {
+        luaL_where(L, level);
+        lua_pushvalue(L, 1);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
 /* load(chunk [, chunkname [, mode [, env]]]): text only; the chunk gets the
- * calling file's environment (upvalue 1) unless env is given. */
+ * calling file's environment (upvalue 1) unless env is given. Compiling
+ * comments and blanks allocates nothing: the chunk is charged. */
 static int l_load(lua_State *L)
 {
+    ir_sandbox_charge_args(L);
     size_t len;
     const char *s = lua_tolstring(L, 1, &len);
     if (!s || lua_type(L, 1) != LUA_TSTRING)
@@ -318,21 +388,25 @@ static int l_xpcall(lua_State *L)
     return 2;
 }
 
-/* Library functions whose C loops the hook cannot see, wrapped to charge
- * their work to the budget before they run (upvalue 1: the real function;
- * upvalue 2: which charge). */
-enum { CH_REP, CH_MOVE, CH_SHIFT, CH_RANGE, CH_SORT };
+/* Library functions wrapped to charge to the budget the work that C does
+ * where the hook cannot see it (upvalue 1: the real function; upvalue 2:
+ * which charge). Before they run: their string arguments
+ * (ir_sandbox_charge_args), and the loops of the kinds below; after they
+ * return, one step per value they pushed (string.byte, utf8.codepoint and
+ * string.unpack push one per byte or item). */
+enum { CH_PLAIN, CH_REP, CH_MOVE, CH_SHIFT, CH_RANGE, CH_SORT };
 
 static long long arg_int(lua_State *L, int i, long long def)
 {
     return lua_isinteger(L, i) ? (long long)lua_tointeger(L, i) : def;
 }
 
-static int l_charged(lua_State *L)
+/* The steps of a call of kind `kind` with the arguments on the stack, beyond
+ * its string arguments. */
+static long long loop_steps(lua_State *L, int kind)
 {
     long long steps = 0;
-    int n = lua_gettop(L);
-    switch ((int)lua_tointeger(L, lua_upvalueindex(2))) {
+    switch (kind) {
     case CH_REP: { /* string.rep(s, n [, sep]) of empty strings: n rounds that
                     * allocate nothing (the allocator charges the others) */
         size_t ls = 0, lsep = 0;
@@ -362,27 +436,63 @@ static int l_charged(lua_State *L)
         break;
     }
     }
+    return steps;
+}
+
+static int l_charged(lua_State *L)
+{
+    int n = lua_gettop(L);
+    ir_sandbox_charge_args(L);
+    long long steps = loop_steps(L, (int)lua_tointeger(L, lua_upvalueindex(2)));
     if (steps > 0)
         ir_pattern_charge(L, steps > LONG_MAX ? LONG_MAX : (long)steps);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, n, LUA_MULTRET);
-    return lua_gettop(L);
+    int nres = lua_gettop(L);
+    ir_pattern_charge(L, nres);
+    return nres;
+}
+
+/* stack: f -> f wrapped with charge `kind` */
+static void charged(lua_State *L, int kind)
+{
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, l_charged, 2);
 }
 
 /* stack: lib -> lib, with lib[name] wrapped */
 static void charge_wrap(lua_State *L, const char *name, int kind)
 {
     lua_getfield(L, -1, name);
-    lua_pushinteger(L, kind);
-    lua_pushcclosure(L, l_charged, 2);
+    charged(L, kind);
     lua_setfield(L, -2, name);
+}
+
+/* stack: lib -> lib, with every C function of lib that is not wrapped yet
+ * wrapped as CH_PLAIN */
+static void charge_wrap_all(lua_State *L)
+{
+    lua_pushnil(L);
+    while (lua_next(L, -2)) { /* stack: lib key value */
+        lua_CFunction f = lua_tocfunction(L, -1);
+        if (f && f != l_charged) {
+            charged(L, CH_PLAIN);
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -4); /* changing an existing field while traversing is allowed */
+        } else {
+            lua_pop(L, 1);
+        }
+    }
 }
 
 static const char *const base_names[] = {
     "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal",
     "rawget", "rawlen", "rawset", "select", "tonumber", "tostring", "type", "_VERSION", NULL};
 static const char *const lib_names[] = {"string", "table", "math", "utf8", NULL};
+/* base functions that read numbers or compare strings in C */
+static const char *const charged_base[] = {"tonumber", "select", "rawequal", NULL};
 
 /* stack: +0. Copies table at idx into a new table. */
 static void shallow_copy(lua_State *L, int idx)
@@ -456,6 +566,11 @@ static int l_setup(lua_State *L)
     lua_newtable(L); /* pristine */
     int pr = lua_gettop(L);
     lua_pushglobaltable(L);
+    /* the budgeted find, match, gmatch and gsub, in the stock table too:
+     * argument errors name a function by where package.loaded has it */
+    lua_getfield(L, -1, LUA_STRLIBNAME);
+    ir_pattern_register(L, -1);
+    lua_pop(L, 1);
     for (int i = 0; base_names[i]; i++) {
         lua_getfield(L, -1, base_names[i]);
         lua_setfield(L, pr, base_names[i]);
@@ -469,11 +584,10 @@ static int l_setup(lua_State *L)
         lua_setfield(L, pr, lib_names[i]);
     }
     lua_pop(L, 1); /* globals */
-    lua_getfield(L, pr, "string");
-    lua_pushnil(L);
-    lua_setfield(L, -2, "dump");
-    ir_pattern_register(L, -1); /* budgeted find, match, gmatch, gsub */
-    charge_wrap(L, "rep", CH_REP);
+    lua_pushcfunction(L, l_error);
+    lua_setfield(L, pr, "error");
+    for (int i = 0; charged_base[i]; i++)
+        charge_wrap(L, charged_base[i], CH_PLAIN);
     lua_getfield(L, pr, "table");
     charge_wrap(L, "move", CH_MOVE);
     charge_wrap(L, "insert", CH_SHIFT);
@@ -482,9 +596,22 @@ static int l_setup(lua_State *L)
     charge_wrap(L, "unpack", CH_RANGE);
     charge_wrap(L, "sort", CH_SORT);
     lua_pop(L, 1);
-    /* the shared string metatable: methods from a hidden copy, protected */
+    lua_getfield(L, pr, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    charge_wrap(L, "rep", CH_REP);
+    lua_pop(L, 1);
+    for (int i = 0; lib_names[i]; i++) {
+        lua_getfield(L, pr, lib_names[i]);
+        charge_wrap_all(L);
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, pr, "string");
+    /* the shared string metatable: methods from a hidden copy, protected;
+     * its arithmetic (`"1" + 1`, which reads numeric strings) charged */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
+    charge_wrap_all(L);
     shallow_copy(L, -3);
     lua_setfield(L, -2, "__index");
     lua_pushboolean(L, 0);

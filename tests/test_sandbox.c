@@ -394,6 +394,31 @@ static void test_sandbox_memory_limit_message(void **state)
     assert_string_equal(fx->log.err[0].message, want);
 }
 
+/* A rule that keeps what it makes in an upvalue stays under the memory
+ * limit of each run, but grows the state agency after agency: the limit of
+ * the whole state (state-memory) stops it, on the agency where the state is
+ * full, naming that limit; the other rule still runs. */
+static void test_sandbox_state_memory(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "state-memory", 6 << 20), ISORULES_OK);
+    load_and_run(fx, "hoard.lua",
+                 "local hoard = {}\n"
+                 "rule { id = 'HOARD', severity = 'error', check = function(a, ctx)\n"
+                 "  hoard[#hoard + 1] = string.rep('x' .. #hoard, 1 << 20)\n"
+                 "end }\n"
+                 "rule { id = 'OK', severity = 'info', check = function(a, ctx)\n"
+                 "  ctx.report(a, a.id, 'alive') end }\n");
+    assert_int_equal(irt_count_errors(&fx->log, "HOARD"), 1);
+    const irt_error *er = error_at(fx, "HOARD", 5); /* a2: a1 filled the state */
+    char want[96];
+    snprintf(want, sizeof want, "memory limit of the whole state reached (state-memory %d bytes)", 6 << 20);
+    assert_string_equal(er->message, want);
+    assert_string_equal(er->file, "hoard.lua");
+    assert_int_equal(er->line, 3);
+    assert_ok_ran(fx);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -452,6 +477,88 @@ static void test_sandbox_pattern_budget_gsub(void **state)
 {
     assert_limit(*state, "local s = ('a'):rep(40) string.gsub(s, ('a*'):rep(40) .. 'b', '')",
                  "instruction budget spent", 2);
+}
+
+/* Was a bug: C code that scans a string without allocating ran where no
+ * hook fires, so one call could spend milliseconds for one instruction:
+ * tonumber of a megabyte of digits, utf8.len, string.packsize, a number
+ * argument given as "   ...   1" (math.floor, select, error's level, the
+ * string metatable's arithmetic), rawequal of two long equal strings, load
+ * of a long comment; string.byte pushed a value per byte. Each body below
+ * ran 100 such calls in a few hundred instructions, well within the budget,
+ * and a loop of them ran for minutes; now every string argument of a
+ * library function costs 1 step per 64 bytes, and every value it returns
+ * one step. */
+static void test_sandbox_scan_budget(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "local s = ('1'):rep(1 << 20) for i = 1, 100 do tonumber(s) end",
+        "local s = ('x'):rep(1 << 20) for i = 1, 100 do utf8.len(s) end",
+        "local s = ('b'):rep(1 << 20) for i = 1, 100 do string.packsize(s) end",
+        "local s = (' '):rep(1 << 20) .. '1' for i = 1, 100 do local x = s + 1 end",
+        "local s = (' '):rep(1 << 20) .. '1' for i = 1, 100 do math.floor(s) end",
+        "local s = (' '):rep(1 << 20) .. '1' for i = 1, 100 do select(s, 1) end",
+        "local s = (' '):rep(1 << 20) .. '1' for i = 1, 100 do pcall(error, 'x', s) end",
+        "local a, b = ('x'):rep(1 << 20), ('x'):rep(1 << 20) for i = 1, 100 do rawequal(a, b) end",
+        "local s = '--' .. ('x'):rep(1 << 20) for i = 1, 100 do load(s, '=c') end",
+        "local s = ('x'):rep(1 << 16) for i = 1, 100 do string.byte(s, 1, -1) end",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        void *fx = NULL;
+        assert_int_equal(setup(&fx), 0);
+        assert_limit(fx, bodies[i], "instruction budget spent", 2);
+        teardown(&fx);
+    }
+}
+
+/* error() keeps the position of its caller, and argument errors still name
+ * the library function, now that the libraries are wrapped. */
+static void test_sandbox_charged_messages(void **state)
+{
+    fixture *fx = *state;
+    static const char src[] =
+        "rule { id = 'MSG', severity = 'info', check = function(a, ctx)\n"
+        "  ctx.report(a, select(2, pcall(function() error('boom') end)), 'error')\n"
+        "  ctx.report(a, select(2, pcall(function() error('boom', 2) end)), 'level 2')\n"
+        "  ctx.report(a, select(2, pcall(string.upper)), 'upper')\n"
+        "  ctx.report(a, select(2, pcall(function() return ('x'):find({}) end)), 'find')\n"
+        "  ctx.report(a, select(2, pcall(math.floor, 'x')), 'floor')\n"
+        "end }\n";
+    load_and_run(fx, "msg.lua", src);
+    assert_int_equal(fx->log.ne, 0);
+    assert_string_equal(subject_of(fx, "MSG", "error"), "msg.lua:2: boom");
+    /* the caller of the function is pcall, a C function: no position */
+    assert_string_equal(subject_of(fx, "MSG", "level 2"), "boom");
+    assert_string_equal(subject_of(fx, "MSG", "upper"),
+                        "bad argument #1 to 'string.upper' (string expected, got no value)");
+    assert_string_equal(subject_of(fx, "MSG", "find"), "bad argument #2 to 'string.find' (string expected, got table)");
+    assert_string_equal(subject_of(fx, "MSG", "floor"), "bad argument #1 to 'math.floor' (number expected, got string)");
+}
+
+/* Was a bug: rule{} copies its texts out of the Lua state, where the memory
+ * limit did not see them: a file that gave one long title to thousands of
+ * rules kept gigabytes for the engine's life (here, 200 MiB). The copies now
+ * count against the limit of the file's load. */
+static void test_sandbox_rule_texts_memory(void **state)
+{
+    fixture *fx = *state;
+    static const char src[] =
+        "local big = ('x'):rep(1 << 20)\n"
+        "for i = 1, 100 do rule { id = 'T' .. i, severity = 'info', title = big, check = function() end } end\n";
+    int before = isorules_rule_count(fx->e);
+    assert_int_equal(irt_rules(fx->e, "texts.lua", src), ISORULES_ERROR);
+    if (!strstr(isorules_errmsg(fx->e), "texts.lua:2: memory limit reached"))
+        fail_msg("message: %s", isorules_errmsg(fx->e));
+    /* 2 MiB of copies per rule (both languages): the 8 MiB limit stops it early */
+    assert_true(isorules_rule_count(fx->e) - before < 8);
+    /* the engine goes on */
+    assert_int_equal(irt_rules(fx->e, "ok.lua",
+                               "rule { id = 'OK', severity = 'info', check = function(a, ctx) "
+                               "ctx.report(a, a.id, 'alive') end }\n"),
+                     ISORULES_OK);
+    assert_int_equal(isorules_run(fx->e), ISORULES_OK);
+    assert_ok_ran(fx);
 }
 
 static void test_sandbox_limit_then_next_run(void **state)
@@ -756,6 +863,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_memory_in_pcall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_rep_in_pcall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_limit_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_state_memory, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
@@ -766,6 +874,10 @@ int main(void)
 /* Was a bug: pattern matching was not budgeted, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_pattern_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_pattern_budget_gsub, setup, teardown),
+/* Was a bug: scans in C were not budgeted, rule texts not counted, see above */
+        cmocka_unit_test_setup_teardown(test_sandbox_scan_budget, NULL, NULL),
+        cmocka_unit_test_setup_teardown(test_sandbox_charged_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_rule_texts_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_limit_then_next_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_limit_at_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_error_object_tostring_loops, setup, teardown),
