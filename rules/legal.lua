@@ -18,24 +18,33 @@ local function id_text(v)
   return nil
 end
 
--- Calls fn(process, list, i, id) for each citation that is an id. A
--- legal_basis list shared by several process entries (a YAML alias) is one
--- node: its citations are visited once.
-local function each_citation(agency, fn)
-  local processes = agency.processes
+-- Calls fn(process, list) for the legal_basis list of each process entry,
+-- cheaply: every agency has many. A list shared by several process entries
+-- (a YAML alias) is one node, its citations reported once, under the first
+-- entry: fn returns true when it reported something, and only such a list
+-- needs remembering (one without findings gives none when met again). A
+-- process entry is a table, isorules.null, or (a list that is also an id
+-- list, through a YAML alias) a string, whose fields read as nil.
+local function each_legal_basis(agency, fn)
+  local processes, null = agency.processes, isorules.null
   if type(processes) ~= "table" then return end
-  local seen = {}
+  local reported = {}
   for pi = 1, #processes do
     local p = processes[pi]
-    local list = type(p) == "table" and p.legal_basis or nil
-    if type(list) == "table" and not seen[list] then
-      seen[list] = true
-      for i = 1, #list do
-        local id = id_text(list[i])
-        if id then fn(p, list, i, id) end
+    if p ~= null then
+      local list = p.legal_basis
+      if list and not reported[list] and type(list) == "table" and fn(p, list) then
+        reported[list] = true
       end
     end
   end
+end
+
+-- The citation list[i] as an id, and its entry in the register (nil for
+-- what is not an id: null, "", a table).
+local function citation(legal, list, i)
+  local id = id_text(list[i])
+  return id, id and legal[id]
 end
 
 local function process_name(p)
@@ -69,23 +78,33 @@ rule {
   check = function(agency, ctx)
     local legal = ctx.legal
     if legal == nil then return end
-    each_citation(agency, function(p, list, i, id)
-      local doc = legal[id]
-      if type(doc) ~= "table" then return end
-      local expired = ctx.date(doc.expired)
-      if not expired or expired > ctx.as_of then return end
-      local by = id_text(doc.superseded_by)
-      if by then
-        ctx.report_at(list, i, id, {
-          vi = "quy trình %s dẫn chiếu %s, văn bản đã hết hiệu lực từ ngày %s và được thay thế bởi %s",
-          en = "process %s cites %s, which is no longer in force since %s and was superseded by %s",
-        }, process_name(p), id, expired, by)
-      else
-        ctx.report_at(list, i, id, {
-          vi = "quy trình %s dẫn chiếu %s, văn bản đã hết hiệu lực từ ngày %s",
-          en = "process %s cites %s, which is no longer in force since %s",
-        }, process_name(p), id, expired)
+    each_legal_basis(agency, function(p, list)
+      local found = false
+      for i = 1, #list do
+        -- most citations name a document of the register that has not
+        -- expired: nothing more to look at
+        local known = legal[list[i]]
+        if known == nil or known.expired ~= nil then
+          local id, doc = citation(legal, list, i)
+          local expired = type(doc) == "table" and ctx.date(doc.expired)
+          if expired and expired <= ctx.as_of then
+            found = true
+            local by = id_text(doc.superseded_by)
+            if by then
+              ctx.report_at(list, i, id, {
+                vi = "quy trình %s dẫn chiếu %s, văn bản đã hết hiệu lực từ ngày %s và được thay thế bởi %s",
+                en = "process %s cites %s, which is no longer in force since %s and was superseded by %s",
+              }, process_name(p), id, expired, by)
+            else
+              ctx.report_at(list, i, id, {
+                vi = "quy trình %s dẫn chiếu %s, văn bản đã hết hiệu lực từ ngày %s",
+                en = "process %s cites %s, which is no longer in force since %s",
+              }, process_name(p), id, expired)
+            end
+          end
+        end
       end
+      return found
     end)
   end,
 }
@@ -113,13 +132,21 @@ rule {
   check = function(agency, ctx)
     local legal = ctx.legal
     if legal == nil then return end
-    each_citation(agency, function(p, list, i, id)
-      if legal[id] == nil then
-        ctx.report_at(list, i, id, {
-          vi = "quy trình %s dẫn chiếu %s, văn bản không có trong sổ văn bản",
-          en = "process %s cites %s, which is not in the legal register",
-        }, process_name(p), id)
+    each_legal_basis(agency, function(p, list)
+      local found = false
+      for i = 1, #list do
+        if legal[list[i]] == nil then -- most citations are ids the register knows
+          local id, doc = citation(legal, list, i)
+          if id and doc == nil then
+            found = true
+            ctx.report_at(list, i, id, {
+              vi = "quy trình %s dẫn chiếu %s, văn bản không có trong sổ văn bản",
+              en = "process %s cites %s, which is not in the legal register",
+            }, process_name(p), id)
+          end
+        end
       end
+      return found
     end)
   end,
 }

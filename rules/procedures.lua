@@ -8,15 +8,31 @@
 -- The catalog rules see only the catalogs that apply to the agency (same
 -- `province`, or none); with none, ctx.catalogs is nil and they are skipped.
 -- A code is looked up in ctx.catalog: its first entry among those catalogs.
+--
+-- These rules read every procedure of every agency (QMS030 every entry of
+-- the catalogs too), and the budget's hook makes each Lua instruction cost
+-- several times its own work (a call more): so they count with a numeric
+-- for, keep isorules.null and ctx fields in locals and test the cheap things
+-- first. An item of a list is a table, isorules.null, or (a list that is
+-- also an id list, through a YAML alias) a string, whose fields read as nil:
+-- an item's fields can be read once it is not null, and type(), a C call, is
+-- left for the few items that pass the other tests.
 
 local function is_entry(v) return type(v) == "table" end
 
 -- White space: ASCII, and the Unicode spaces a word processor leaves behind
 -- (no-break space, NEL, Ogham, en/em/thin... spaces, line/paragraph
--- separators, narrow no-break, medium mathematical, ideographic).
+-- separators, narrow no-break, medium mathematical, ideographic). Their
+-- UTF-8 forms are C2 85, C2 A0, E1 9A 80, E2 80 80..8A, E2 80 A8, E2 80 A9,
+-- E2 80 AF, E2 81 9F and E3 80 80. A value with a byte that is neither %s nor
+-- one of these bytes is not blank: one find settles most values, and only
+-- the others go through the removal.
+local NOT_SPACE = "[^%s\x80-\x8A\x9A\x9F\xA0\xA8\xA9\xAF\xC2\xE1-\xE3]"
+
 local function blank(v)
   if v == nil then return true end
   if type(v) ~= "string" then return false end
+  if v:find(NOT_SPACE) then return false end
   local s = v:gsub("%s+", "")
   s = s:gsub("\xC2[\x85\xA0]", "")
   s = s:gsub("\xE1\x9A\x80", "")
@@ -28,10 +44,13 @@ end
 
 -- The catalog document an entry belongs to, among ctx.catalogs.
 local function catalog_of(entry, ctx)
-  for _, cat in ipairs(ctx.catalogs or {}) do
-    if is_entry(cat) and type(cat.procedures) == "table" then
-      for _, e in ipairs(cat.procedures) do
-        if e == entry then return cat end
+  local catalogs = ctx.catalogs or {}
+  for c = 1, #catalogs do
+    local cat = catalogs[c]
+    local list = is_entry(cat) and cat.procedures
+    if is_entry(list) then
+      for i = 1, #list do
+        if list[i] == entry then return cat end
       end
     end
   end
@@ -52,6 +71,35 @@ local function catalog_name(cat)
 end
 
 -- ---------------------------------------------------------------------------
+
+-- QMS003 on one justification j (a table) of procedure p.
+local function check_justification(p, j, ctx)
+  local no_document, no_reason = blank(j.document), blank(j.reason)
+  local date, as_of = j.date, ctx.as_of
+  local no_date = type(date) ~= "string"
+  if not (no_document or no_date or date > as_of or no_reason) then return end
+  local vi, en = {}, {}
+  if no_document then
+    vi[#vi + 1] = "thiếu số văn bản (document)"
+    en[#en + 1] = "no document number (document)"
+  end
+  if no_date then
+    vi[#vi + 1] = "thiếu ngày văn bản hợp lệ (date)"
+    en[#en + 1] = "no valid date (date)"
+  elseif date > as_of then
+    vi[#vi + 1] = "ngày văn bản " .. date .. " sau ngày kiểm tra " .. as_of
+    en[#en + 1] = "dated " .. date .. ", after the audit date " .. as_of
+  end
+  if no_reason then
+    vi[#vi + 1] = "thiếu lý do (reason)"
+    en[#en + 1] = "no reason (reason)"
+  end
+  ctx.report(j, p.code, {
+    vi = "văn bản giải trình của TTHC %s%.0s chưa đầy đủ: %s%.0s",
+    en = "the justification of procedure %.0s%s is incomplete: %.0s%s",
+  }, p.code or "(không có mã)", p.code or "(without code)",
+     table.concat(vi, "; "), table.concat(en, "; "))
+end
 
 rule {
   id = "QMS003", severity = "warning", scope = "agency",
@@ -76,33 +124,13 @@ rule {
   },
   basis = "Kế hoạch 5L/KH-UBND (04/3/2021) §II.1.a; QĐ 19/2014/QĐ-TTg; TT 26/2014/TT-BKHCN",
   check = function(agency, ctx)
-    if type(agency.procedures) ~= "table" then return end
-    for _, p in ipairs(agency.procedures) do
-      local j = is_entry(p) and p.justification
-      if is_entry(j) then
-        local vi, en = {}, {}
-        if blank(j.document) then
-          vi[#vi + 1] = "thiếu số văn bản (document)"
-          en[#en + 1] = "no document number (document)"
-        end
-        if type(j.date) ~= "string" then
-          vi[#vi + 1] = "thiếu ngày văn bản hợp lệ (date)"
-          en[#en + 1] = "no valid date (date)"
-        elseif j.date > ctx.as_of then
-          vi[#vi + 1] = "ngày văn bản " .. j.date .. " sau ngày kiểm tra " .. ctx.as_of
-          en[#en + 1] = "dated " .. j.date .. ", after the audit date " .. ctx.as_of
-        end
-        if blank(j.reason) then
-          vi[#vi + 1] = "thiếu lý do (reason)"
-          en[#en + 1] = "no reason (reason)"
-        end
-        if #vi > 0 then
-          ctx.report(j, p.code, {
-            vi = "văn bản giải trình của TTHC %s%.0s chưa đầy đủ: %s%.0s",
-            en = "the justification of procedure %.0s%s is incomplete: %.0s%s",
-          }, p.code or "(không có mã)", p.code or "(without code)",
-             table.concat(vi, "; "), table.concat(en, "; "))
-        end
+    local list, null = agency.procedures, isorules.null
+    if type(list) ~= "table" then return end
+    for i = 1, #list do
+      local p = list[i]
+      if p ~= null then
+        local j = p.justification
+        if j and type(j) == "table" then check_justification(p, j, ctx) end
       end
     end
   end,
@@ -115,9 +143,10 @@ rule {
 local function required_for(e, agency, ctx)
   if type(e.published) ~= "string" or e.published > ctx.as_of then return nil end
   if type(e.abolished) == "string" and e.abolished <= ctx.as_of then return nil end
-  if agency.id ~= nil and type(e.agencies) == "table" then
-    for _, id in ipairs(e.agencies) do
-      if id == agency.id then
+  local ids = e.agencies
+  if agency.id ~= nil and type(ids) == "table" then
+    for i = 1, #ids do
+      if ids[i] == agency.id then
         return "giao cho cơ quan " .. agency.id, "assigned to agency " .. agency.id
       end
     end
@@ -127,6 +156,17 @@ local function required_for(e, agency, ctx)
     return "áp dụng cho mọi cơ quan cấp " .. level, "for every agency of level " .. level
   end
   return nil
+end
+
+-- The codes of the procedures in list, as a set.
+local function codes_of(list)
+  local codes, null = {}, isorules.null
+  if type(list) ~= "table" then return codes end
+  for i = 1, #list do
+    local code = list[i] ~= null and list[i].code
+    if code then codes[code] = true end -- only strings match catalog codes
+  end
+  return codes
 end
 
 rule {
@@ -156,34 +196,36 @@ rule {
   },
   basis = "Kế hoạch 5L/KH-UBND (04/3/2021) §II.1.a; QĐ 19/2014/QĐ-TTg; QĐ 101/QĐ-BKHCN (21/01/2019)",
   check = function(agency, ctx)
-    if ctx.catalogs == nil or ctx.catalog == nil then return end
-    local listed = {}
-    local list = agency.procedures
-    if type(list) == "table" then
-      for _, p in ipairs(list) do
-        if is_entry(p) and type(p.code) == "string" then listed[p.code] = true end
-      end
-    else
-      list = agency
-    end
-    local seen = {}
-    for _, cat in ipairs(ctx.catalogs) do
-      if is_entry(cat) and type(cat.procedures) == "table" then
-        for _, e in ipairs(cat.procedures) do
-          local code = is_entry(e) and e.code
-          if type(code) == "string" and not seen[code] then
-            seen[code] = true
-            local first = ctx.catalog[code] or e
-            local for_vi, for_en = required_for(first, agency, ctx)
-            if for_vi and not listed[code] then
-              local cat_vi, cat_en = catalog_name(catalog_of(first, ctx) or cat)
-              ctx.report(list, code, {
-                vi = "cơ quan %s%.0s chưa có TTHC %s trong procedures: TTHC được công bố ngày %s "
-                  .. "trong %s%.0s, %s%.0s",
-                en = "agency %.0s%s does not list procedure %s: published on %s in %.0s%s, "
-                  .. "%.0s%s",
-              }, agency.id or "(không có id)", agency.id or "(without id)", code, first.published,
-                 cat_vi, cat_en, for_vi, for_en)
+    local catalogs, catalog = ctx.catalogs, ctx.catalog
+    if catalogs == nil or catalog == nil then return end
+    local procedures, null = agency.procedures, isorules.null
+    local node = type(procedures) == "table" and procedures or agency -- where findings point
+    local listed, level, reported = codes_of(procedures), agency.level, {}
+    for c = 1, #catalogs do
+      local cat = catalogs[c]
+      local entries = is_entry(cat) and cat.procedures
+      if is_entry(entries) then
+        for i = 1, #entries do
+          local e = entries[i]
+          -- An entry can be for this agency only if it names agencies or is
+          -- of the agency's level (most are not). A code is decided by its
+          -- first entry, ctx.catalog[code]: this walk meets it first, and in
+          -- this catalog.
+          if e ~= null and (e.agencies ~= nil or (level ~= nil and e.level == level)) then
+            local code = e.code
+            if code and catalog[code] == e and not listed[code] then
+              local for_vi, for_en = required_for(e, agency, ctx)
+              if for_vi and not reported[code] then -- an alias may list the entry again
+                reported[code] = true
+                local cat_vi, cat_en = catalog_name(cat)
+                ctx.report(node, code, {
+                  vi = "cơ quan %s%.0s chưa có TTHC %s trong procedures: TTHC được công bố ngày %s "
+                    .. "trong %s%.0s, %s%.0s",
+                  en = "agency %.0s%s does not list procedure %s: published on %s in %.0s%s, "
+                    .. "%.0s%s",
+                }, agency.id or "(không có id)", agency.id or "(without id)", code, e.published,
+                   cat_vi, cat_en, for_vi, for_en)
+              end
             end
           end
         end
@@ -215,22 +257,39 @@ rule {
   },
   basis = "Kế hoạch 5L/KH-UBND (04/3/2021) §II.1.a; QĐ 19/2014/QĐ-TTg Điều 4",
   check = function(agency, ctx)
-    if ctx.catalog == nil or type(agency.procedures) ~= "table" then return end
-    for _, p in ipairs(agency.procedures) do
-      local e = is_entry(p) and type(p.code) == "string" and ctx.catalog[p.code]
-      if is_entry(e) and type(e.abolished) == "string" and e.abolished <= ctx.as_of then
+    local catalog, list, null = ctx.catalog, agency.procedures, isorules.null
+    if catalog == nil or type(list) ~= "table" then return end
+    local as_of = ctx.as_of
+    for i = 1, #list do
+      local p = list[i]
+      local e = p ~= null and catalog[p.code] -- catalog codes are strings: no other code has one
+      local abolished = e and e.abolished
+      if abolished and type(abolished) == "string" and abolished <= as_of then
         local cat_vi, cat_en = catalog_name(catalog_of(e, ctx))
         ctx.report(p, p.code, {
           vi = "TTHC %s đã bị bãi bỏ từ ngày %s theo %s%.0s, nhưng cơ quan vẫn còn giữ trong "
             .. "procedures",
           en = "procedure %s was abolished on %s by %.0s%s, but the agency still lists it",
-        }, p.code, e.abolished, cat_vi, cat_en)
+        }, p.code, abolished, cat_vi, cat_en)
       end
     end
   end,
 }
 
 -- ---------------------------------------------------------------------------
+
+-- The agency's processes by id, the first entry of each.
+local function first_processes(agency)
+  local processes = {}
+  if type(agency.processes) == "table" then
+    for _, q in ipairs(agency.processes) do
+      if is_entry(q) and type(q.id) == "string" and processes[q.id] == nil then
+        processes[q.id] = q
+      end
+    end
+  end
+  return processes
+end
 
 rule {
   id = "QMS032", severity = "warning", scope = "agency",
@@ -254,27 +313,27 @@ rule {
   },
   basis = "Kế hoạch 5L/KH-UBND (04/3/2021) §II.1.a; QĐ 19/2014/QĐ-TTg Điều 4; QĐ 101/QĐ-BKHCN (21/01/2019)",
   check = function(agency, ctx)
-    if ctx.catalog == nil or type(agency.procedures) ~= "table" then return end
-    local processes = {}
-    if type(agency.processes) == "table" then
-      for _, q in ipairs(agency.processes) do
-        if is_entry(q) and type(q.id) == "string" and processes[q.id] == nil then
-          processes[q.id] = q
+    local catalog, list, null = ctx.catalog, agency.procedures, isorules.null
+    if catalog == nil or type(list) ~= "table" then return end
+    local as_of = ctx.as_of
+    local processes -- id -> first process entry, made when first needed
+    for i = 1, #list do
+      local p = list[i]
+      local e = p ~= null and catalog[p.code] -- catalog codes are strings: no other code has one
+      local amended = e and e.amended
+      if amended and type(amended) == "string" and amended <= as_of
+         and type(p.process) == "string" then
+        processes = processes or first_processes(agency)
+        local q = processes[p.process]
+        if q and type(q.issued) == "string" and q.issued < amended then
+          local cat_vi, cat_en = catalog_name(catalog_of(e, ctx))
+          ctx.report(p, p.code, {
+            vi = "quy trình %s của TTHC %s ban hành ngày %s, trước ngày TTHC được sửa đổi %s "
+              .. "theo %s%.0s: quy trình chưa được cập nhật",
+            en = "process %s of procedure %s was issued on %s, before the procedure was amended "
+              .. "on %s by %.0s%s: the process has not been updated",
+          }, p.process, p.code, q.issued, e.amended, cat_vi, cat_en)
         end
-      end
-    end
-    for _, p in ipairs(agency.procedures) do
-      local e = is_entry(p) and type(p.code) == "string" and ctx.catalog[p.code]
-      local q = is_entry(e) and type(p.process) == "string" and processes[p.process]
-      if q and type(e.amended) == "string" and e.amended <= ctx.as_of
-         and type(q.issued) == "string" and q.issued < e.amended then
-        local cat_vi, cat_en = catalog_name(catalog_of(e, ctx))
-        ctx.report(p, p.code, {
-          vi = "quy trình %s của TTHC %s ban hành ngày %s, trước ngày TTHC được sửa đổi %s "
-            .. "theo %s%.0s: quy trình chưa được cập nhật",
-          en = "process %s of procedure %s was issued on %s, before the procedure was amended "
-            .. "on %s by %.0s%s: the process has not been updated",
-        }, p.process, p.code, q.issued, e.amended, cat_vi, cat_en)
       end
     end
   end,

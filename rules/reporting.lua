@@ -51,43 +51,45 @@ rule {
     if as_of < due(last) then last = last - 1 end
     if first > last then return end
 
-    -- per year: in time, the earliest late submission, undated
-    local by_year = {}
-    local reports = is_entry(qms.reports) and qms.reports or {}
-    for _, r in ipairs(reports) do
-      local y = is_entry(r) and r.year or nil
-      if math.type(y) == "integer" and y >= first and y <= last
-         and not (is_date(r.submitted) and r.submitted > as_of) then
-        local st = by_year[y] or {}
-        by_year[y] = st
-        if not is_date(r.submitted) then
-          st.undated = true
-        elseif r.submitted <= due(y) then
-          st.in_time = true
-        elseif st.late == nil or r.submitted < st.late then
-          st.late = r.submitted
+    -- per year: a report in time, the earliest late submission, one undated
+    local in_time, late, undated = {}, {}, {}
+    local reports, null = qms.reports, isorules.null
+    if is_entry(reports) then
+      for i = 1, #reports do
+        local r = reports[i]
+        local y = r ~= null and r.year -- nil for a string item
+        if y and math.type(y) == "integer" and y >= first and y <= last then
+          local submitted = r.submitted
+          if not is_date(submitted) then
+            undated[y] = true
+          elseif submitted <= as_of then -- a report submitted later is not sent yet
+            if submitted <= due(y) then
+              in_time[y] = true
+            elseif late[y] == nil or submitted < late[y] then
+              late[y] = submitted
+            end
+          end
         end
       end
     end
 
-    local node = is_entry(qms.reports) and qms.reports or qms
+    local node = is_entry(reports) and reports or qms
     for y = first, last do
-      local st = by_year[y]
-      if st == nil then
-        ctx.report(node, y, {
-          vi = "thiếu báo cáo định kỳ năm %d về HTQLCL (hạn 15/12/%d)",
-          en = "no yearly report for %d on the quality management system (due 15 December %d)",
-        }, y, y)
-      elseif not st.in_time then
-        if st.late then
+      if not in_time[y] then
+        if late[y] then
           ctx.report(node, y, {
             vi = "báo cáo định kỳ năm %d gửi muộn ngày %s, sau hạn 15/12/%d",
             en = "the yearly report for %d was submitted late, on %s, after 15 December %d",
-          }, y, st.late, y)
-        else
+          }, y, late[y], y)
+        elseif undated[y] then
           ctx.report(node, y, {
             vi = "báo cáo định kỳ năm %d không có ngày gửi (submitted) nên không xác định được đã gửi đúng hạn 15/12/%d",
             en = "the yearly report for %d has no submitted date, so it is not known to be in time for 15 December %d",
+          }, y, y)
+        else
+          ctx.report(node, y, {
+            vi = "thiếu báo cáo định kỳ năm %d về HTQLCL (hạn 15/12/%d)",
+            en = "no yearly report for %d on the quality management system (due 15 December %d)",
           }, y, y)
         end
       end
@@ -127,9 +129,18 @@ rule {
     if not is_entry(qms) or not is_entry(qms.reports) then return nil end
     local commune = agency.level == "commune"
     if not commune and agency.role == "dost" then return nil end
+    -- A commune's report to its parent is right: check would say nothing of
+    -- it, so it is not kept (most communes then keep nothing). check reads
+    -- the parent from ctx.index, the same text unless it holds a NUL byte:
+    -- then every report is kept.
+    local parent = agency.parent
+    if not commune or type(parent) ~= "string" or parent:find("\0", 1, true) then parent = nil end
+    local list, as_of = qms.reports, ctx.as_of
     local reports = {}
-    for _, r in ipairs(qms.reports) do
-      if is_entry(r) and not (is_date(r.submitted) and r.submitted > ctx.as_of) then
+    for i = 1, #list do
+      local r = list[i]
+      if is_entry(r) and not (is_date(r.submitted) and r.submitted > as_of)
+         and (parent == nil or r.to ~= parent) then
         reports[#reports + 1] = r
       end
     end
@@ -142,7 +153,8 @@ rule {
     -- the Sở KH&CN: those without a province serve everyone
     local everywhere, by_province = {}, {}
     local any_everywhere = false
-    for _, a in ipairs(index) do
+    for i = 1, #index do
+      local a = index[i]
       if a.role == "dost" then
         if a.province == nil then
           any_everywhere = true
@@ -155,12 +167,15 @@ rule {
       end
     end
 
-    for i, a in ipairs(index) do
+    local kept = ctx.kept
+    for i = 1, #index do
       -- every agency document, a repeated id or none included
-      local k = ctx.kept[i]
+      local a, k = index[i], kept[i]
       local name = a.id or "?"
       if k and a.level == "commune" then
-        for _, r in ipairs(k.reports) do
+        local reports = k.reports
+        for j = 1, #reports do
+          local r = reports[j]
           if a.parent == nil then
             ctx.report(r, r.year, {
               vi = "xã %s không có cơ quan cấp trên (parent) để nhận báo cáo năm %s",
@@ -181,7 +196,9 @@ rule {
       elseif k and a.role ~= "dost" then
         local local_dost = a.province ~= nil and by_province[a.province] or nil
         if any_everywhere or local_dost then
-          for _, r in ipairs(k.reports) do
+          local reports = k.reports
+          for j = 1, #reports do
+            local r = reports[j]
             local to = r.to
             if to == nil then
               ctx.report(r, r.year, {

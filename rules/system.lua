@@ -11,10 +11,11 @@
 local function is_entry(v) return type(v) == "table" end
 local function is_date(v) return type(v) == "string" end
 
--- a list field of qms, or an empty list
+-- a list field of qms, or an empty list (one, shared: never written to)
+local NONE = {}
 local function list(qms, key)
   if is_entry(qms) and is_entry(qms[key]) then return qms[key] end
-  return {}
+  return NONE
 end
 
 -- a subject or message argument from a free-text field
@@ -49,15 +50,19 @@ rule {
     local qms = agency.qms
     if not is_entry(qms) then return end
     -- the latest announcement on or before as_of answers every change up to its date
-    local latest
-    for _, a in ipairs(list(qms, "announcements")) do
-      if is_entry(a) and is_date(a.date) and a.date <= ctx.as_of
+    local as_of, latest = ctx.as_of, nil
+    local announcements = list(qms, "announcements")
+    for i = 1, #announcements do
+      local a = announcements[i]
+      if is_entry(a) and is_date(a.date) and a.date <= as_of
          and (latest == nil or a.date > latest) then
         latest = a.date
       end
     end
-    for _, s in ipairs(list(qms, "scope_changes")) do
-      if is_entry(s) and is_date(s.date) and s.date <= ctx.as_of
+    local changes = list(qms, "scope_changes")
+    for i = 1, #changes do
+      local s = changes[i]
+      if is_entry(s) and is_date(s.date) and s.date <= as_of
          and (latest == nil or latest < s.date) then
         if latest == nil then
           ctx.report(s, s.date, {
@@ -98,15 +103,17 @@ rule {
   check = function(agency, ctx)
     local qms = agency.qms
     if not is_entry(qms) then return end
-    for _, a in ipairs(list(qms, "announcements")) do
-      if is_entry(a) and not (is_date(a.date) and a.date > ctx.as_of) then
+    local as_of, announcements = ctx.as_of, list(qms, "announcements")
+    for i = 1, #announcements do
+      local a = announcements[i]
+      if is_entry(a) and not (is_date(a.date) and a.date > as_of) then
         local decision = text(a.decision)
         local n = a.notified
-        if is_date(n) and n > ctx.as_of then
+        if is_date(n) and n > as_of then
           ctx.report(a, decision, {
             vi = "quyết định công bố %s: ngày gửi thông báo %s sau ngày kiểm tra %s, tức là chưa gửi Sở KH&CN",
             en = "announcement %s: its notice date %s is after the audit date %s, so it was not sent yet",
-          }, decision or "?", n, ctx.as_of)
+          }, decision or "?", n, as_of)
         elseif not is_date(n) then
           ctx.report(a, decision, {
             vi = "quyết định công bố %s chưa có ngày gửi thông báo cho Sở KH&CN (notified)",
@@ -133,7 +140,9 @@ local function yearly_check(key, message)
     if is_entry(qms) and is_date(qms.applied_since) and qms.applied_since > from then
       return -- younger than a year: nothing owed yet
     end
-    for _, r in ipairs(list(qms, key)) do
+    local records = list(qms, key)
+    for i = 1, #records do
+      local r = records[i]
       if is_entry(r) and ctx.within_12_months(r.date) then return end
     end
     local node = agency
