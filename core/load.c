@@ -289,7 +289,7 @@ static int take_key(build *b, int has_value, const yaml_mark_t *m)
     const ir_entry *first = NULL;
     for (size_t i = f->tmp0; dup && i < b->ld->ntmp && !first; i++) {
         const ir_entry *e = &b->ld->tmp[i];
-        if (e->klen == klen && (e->key == k || memcmp(e->key, k, klen) == 0))
+        if (e->klen == klen && (e->key == k || (klen && e->key[0] == k[0] && memcmp(e->key, k, klen) == 0)))
             first = e;
     }
     if (f->deferred)

@@ -422,7 +422,8 @@ static void walk_map(walk *w, int tidx, const field *fields, int depth)
     for (size_t i = 0; i < count; i++) {
         ir_entry en = w->ps->ents[first + i];
         const field *f = fields;
-        while (f->key && !(strlen(f->key) == en.klen && memcmp(f->key, en.key, en.klen) == 0))
+        while (f->key && !(en.klen && f->key[0] == en.key[0] && strlen(f->key) == en.klen &&
+                           memcmp(f->key, en.key, en.klen) == 0))
             f++;
         if (!f->key) {
             check_spelling(w, fields, &en);
