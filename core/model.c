@@ -216,16 +216,17 @@ static int node_kind(walk *w, int idx)
     return nd ? nd->kind : 0;
 }
 
-/* Normalises the id at the top of the stack in place. stack: v -> v' */
-static void normalize_top(lua_State *L)
+/* Normalises the id at the top of the stack in place; returns whether it
+ * changed (a value already normal is left as it is). stack: v -> v' */
+static int normalize_top(lua_State *L)
 {
     if (lua_type(L, -1) == LUA_TNUMBER) {
         luaL_tolstring(L, -1, NULL);
         lua_remove(L, -2);
-        return;
+        return 1;
     }
     if (lua_type(L, -1) != LUA_TSTRING)
-        return;
+        return 0;
     size_t n, outn, i = 0;
     const char *s = lua_tolstring(L, -1, &n);
     /* most ids are ASCII with no surrounding space: already normal */
@@ -233,9 +234,11 @@ static void normalize_top(lua_State *L)
         i++;
     if (i == n && (n == 0 || (s[0] != ' ' && s[0] != '\t' && s[n - 1] != ' ' && s[n - 1] != '\t' &&
                               s[0] != '\r' && s[n - 1] != '\r' && s[0] != '\n' && s[n - 1] != '\n')))
-        return;
-    if (ir_normalize_boxed(L, s, n, &outn))
-        lua_remove(L, -2); /* the normal form replaces the value */
+        return 0;
+    if (!ir_normalize_boxed(L, s, n, &outn))
+        return 0;
+    lua_remove(L, -2); /* the normal form replaces the value */
+    return 1;
 }
 
 /* One value of a known field: the value is at the top (not nil); the table
@@ -255,7 +258,8 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
         return;
     case T_ID:
         if (t == LUA_TSTRING || t == LUA_TNUMBER) {
-            normalize_top(L);
+            if (!normalize_top(L))
+                return; /* already normal: the table holds it */
             break;
         }
         fmt002(w, en, "không phải một mã định danh", "is not an identifier", v);
@@ -264,6 +268,8 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
     case T_DATE:
         if (t == LUA_TSTRING && (s = lua_tolstring(L, v, &n)) && ir_parse_date(s, n, &y, &m, &d)) {
             ir_format_date(buf, y, m, d);
+            if (n == 10 && memcmp(s, buf, 10) == 0)
+                return; /* already YYYY-MM-DD */
             lua_pushstring(L, buf);
             break;
         }
@@ -310,7 +316,10 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
             for (lua_Integer i = 1; i <= len; i++) {
                 int it = lua_rawgeti(L, v, i);
                 if (it == LUA_TSTRING || it == LUA_TNUMBER) {
-                    normalize_top(L);
+                    if (!normalize_top(L)) {
+                        lua_pop(L, 1); /* already normal */
+                        continue;
+                    }
                 } else {
                     /* a null item or one that is not an id: FMT002, skipped by rules */
                     const ir_entry *ie = ir_pos_entry_index(w->ps, ir_pos_find(w->ps, lua_topointer(L, v)), i);
@@ -429,6 +438,8 @@ static void walk_map(walk *w, int tidx, const field *fields, int depth)
             check_spelling(w, fields, &en);
             continue;
         }
+        if (f->type == T_ANY)
+            continue; /* any value will do: nothing to look at */
         lua_pushlstring(L, en.key, en.klen);
         if (lua_rawget(L, tidx) == LUA_TNIL) {
             lua_pop(L, 1);

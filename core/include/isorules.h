@@ -294,7 +294,9 @@ typedef struct isorules_report isorules_report;
 ISORULES_API int isorules_report_open(isorules_report **out, const char *format, FILE *out_fp,
                                       FILE *err_fp, const char *lang);
 /* Installs r's callbacks on e (replacing the finding, error and agency
- * callbacks). Attach before isorules_run; r must outlive the run. */
+ * callbacks, agency info included). Attach before isorules_run; r must
+ * outlive the run, and an engine that runs again after r is closed needs
+ * those callbacks replaced or removed (isorules_on_finding(e, NULL, NULL)...). */
 ISORULES_API void isorules_report_attach(isorules_report *r, isorules_engine *e);
 /* Writes what comes after the findings (JSON: errors, summary, agencies;
  * text: the summary line) and flushes. Returns ISORULES_OK, or

@@ -700,5 +700,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     isorules_on_finding(e, NULL, NULL);
     isorules_on_error(e, NULL, NULL);
     isorules_on_agency(e, NULL, NULL);
+    isorules_on_agency_info(e, NULL, NULL); /* the report's, now closed */
     return 0;
 }
