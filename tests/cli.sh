@@ -4,39 +4,8 @@
 # Ends with `cli: N passed, N failed`.
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 cd "$here/.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -20; }
-
-# Every run is bounded: a test that hangs fails instead (timeout exits 124,
-# or 137 when the run ignored its TERM).
-bounded=
-command -v timeout >/dev/null 2>&1 && bounded="timeout -k 10 60"
-# run NAME EXPECTED_EXIT ARGS...: output in $tmp/out, errors in $tmp/err
-run() {
-    name=$1 want=$2
-    shift 2
-    $bounded "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then
-        ok "$name (exit $got)"
-    elif [ -n "$bounded" ] && { [ "$got" -eq 124 ] || [ "$got" -eq 137 ]; }; then
-        bad "$name: still running after 60 s" "$tmp/err"
-    else
-        bad "$name: exit $got, want $want" "$tmp/err"
-    fi
-}
-# has NAME FILE PATTERN: FILE has a line matching the grep pattern
-has() {
-    if grep -q -- "$3" "$2"; then ok "$1"; else bad "$1: no line matching '$3' in $2" "$2"; fi
-}
-hasnt() {
-    if grep -q -- "$3" "$2"; then bad "$1: unexpected line matching '$3'" "$2"; else ok "$1"; fi
-}
 json_ok() {
     if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$2" 2>"$tmp/jsonerr"; then ok "$1"; else bad "$1: invalid JSON" "$tmp/jsonerr"; fi
 }
@@ -308,5 +277,4 @@ has "test: expect.yaml ok" "$tmp/out" "^ok   tests/cli/tests-folder/expect.yaml$
 run "test: audit ignores expect documents" 1 audit $A tests/cli/tests-folder
 has "test: audit of the folder" "$tmp/out" "QMS001 \[folder-a\] F.1"
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli

@@ -6,13 +6,7 @@
 # usage: tests/examples.sh PREFIX     Ends with `examples: N passed, N failed`.
 prefix=$1
 src=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -20; }
-has() { if grep -q -- "$3" "$2"; then ok "$1"; else bad "$1: no line matching '$3'" "$2"; fi; }
+. "$src/tests/lib.sh"
 
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 cd "$tmp" || exit 2
@@ -61,5 +55,4 @@ has "installed isorules: the whole pack" out "(20 rules, as of 2021-12-31)$"
 [ -f "$prefix/share/man/man1/isorules.1" ] && ok "man page installed" || bad "man page not installed"
 [ -f "$prefix/include/isorules.h" ] && ok "header installed" || bad "header not installed"
 
-echo "examples: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish examples

@@ -6,24 +6,11 @@
 # Ends with `merge: N passed, N failed`.
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 cd "$here/.." || exit 2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -20; }
 # same NAME A B: the two files are identical
 same() {
     if cmp -s "$2" "$3"; then ok "$1"; else diff "$2" "$3" >"$tmp/diff"; bad "$1" "$tmp/diff"; fi
-}
-# code NAME WANT CMD...: the exit code of CMD (stdout in $tmp/out, stderr in $tmp/err)
-code() {
-    name=$1 want=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok "$name (exit $got)"; else bad "$name: exit $got, want $want" "$tmp/err"; fi
 }
 A="--as-of 2021-12-31 -q"
 S=samples/kien-giang-2021
@@ -35,19 +22,19 @@ REG="$S/legal.yaml $S/catalog.yaml $S/plan.yaml"
 # shellcheck disable=SC2046
 "$bin" audit $A --format json $REG $(ls $S/*.yaml | grep -v -e /legal.yaml -e /catalog.yaml -e /plan.yaml) >"$tmp/a.json"
 "$bin" audit $A --format json $REG $S/huyen-chau-thanh >"$tmp/b.json"
-code "merge two shards" 1 "$bin" merge --format json "$tmp/a.json" "$tmp/b.json"
+run "merge two shards" 1 merge --format json "$tmp/a.json" "$tmp/b.json"
 same "two shards: the JSON of one audit" "$tmp/whole.json" "$tmp/out"
-code "merge them the other way round" 1 "$bin" merge --format json "$tmp/b.json" "$tmp/a.json"
+run "merge them the other way round" 1 merge --format json "$tmp/b.json" "$tmp/a.json"
 same "the order of the reports does not matter" "$tmp/whole.json" "$tmp/out"
 "$bin" merge "$tmp/b.json" "$tmp/a.json" >"$tmp/merged.txt" 2>&1
 same "two shards: the text of one audit" "$tmp/whole.txt" "$tmp/merged.txt"
-code "one report merged alone" 1 "$bin" merge --format json "$tmp/whole.json"
+run "one report merged alone" 1 merge --format json "$tmp/whole.json"
 same "one report is itself" "$tmp/whole.json" "$tmp/out"
-code "a shard twice" 1 "$bin" merge --format json "$tmp/whole.json" "$tmp/a.json" "$tmp/whole.json"
+run "a shard twice" 1 merge --format json "$tmp/whole.json" "$tmp/a.json" "$tmp/whole.json"
 same "what several shards report is kept once" "$tmp/whole.json" "$tmp/out"
-code "-o writes the merged report" 1 "$bin" merge --format json -o "$tmp/m.json" "$tmp/a.json" "$tmp/b.json"
+run "-o writes the merged report" 1 merge --format json -o "$tmp/m.json" "$tmp/a.json" "$tmp/b.json"
 same "-o: the same report" "$tmp/whole.json" "$tmp/m.json"
-code "--fail-on never" 0 "$bin" merge --fail-on never "$tmp/a.json" "$tmp/b.json"
+run "--fail-on never" 0 merge --fail-on never "$tmp/a.json" "$tmp/b.json"
 
 # --- a country by province: the national register in every shard
 python3 scripts/gen-province.py "$tmp/vn" --provinces 3 --agencies 6 --procedures 12 >/dev/null
@@ -55,7 +42,7 @@ python3 scripts/gen-province.py "$tmp/vn" --provinces 3 --agencies 6 --procedure
 for p in p00 p01 p02; do
     "$bin" audit $A --format json "$tmp/vn/legal.yaml" "$tmp/vn/$p" >"$tmp/vn-$p.json"
 done
-code "merge three provinces" 1 "$bin" merge --format json "$tmp"/vn-p0*.json
+run "merge three provinces" 1 merge --format json "$tmp"/vn-p0*.json
 same "three provinces: the report of the country" "$tmp/vn.json" "$tmp/out"
 
 # --- an agency id used in two shards: FMT001, as one audit gives it
@@ -66,7 +53,7 @@ printf 'kind: agency\nname: Sở Y\nid: so-x\nprocedures: []\n' >"$tmp/dup/b/y.y
 "$bin" audit $A --lang en --format json "$tmp/dup/a" >"$tmp/dup-a.json"
 "$bin" audit $A --lang en --format json "$tmp/dup/b" >"$tmp/dup-b.json"
 grep -q '"FMT001"' "$tmp/dup.json" && ok "one audit finds the repeated id" || bad "no FMT001 in one audit" "$tmp/dup.json"
-code "merge shards with a repeated id" 1 "$bin" merge --lang en --format json "$tmp/dup-b.json" "$tmp/dup-a.json"
+run "merge shards with a repeated id" 1 merge --lang en --format json "$tmp/dup-b.json" "$tmp/dup-a.json"
 same "repeated id: FMT001 where one audit puts it" "$tmp/dup.json" "$tmp/out"
 
 # --- errors of the shards: kept, in file order, once
@@ -77,25 +64,24 @@ cp "$S/legal.yaml" "$tmp/errs/legal.yaml"
 "$bin" audit $A --format json "$tmp/errs" >"$tmp/errs.json"
 "$bin" audit $A --format json "$tmp/errs/legal.yaml" "$tmp/errs/a" >"$tmp/errs-a.json"
 "$bin" audit $A --format json "$tmp/errs/legal.yaml" "$tmp/errs/b" >"$tmp/errs-b.json"
-code "merge a shard with an error" 2 "$bin" merge --format json "$tmp/errs-a.json" "$tmp/errs-b.json"
+run "merge a shard with an error" 2 merge --format json "$tmp/errs-a.json" "$tmp/errs-b.json"
 same "errors as one audit gives them" "$tmp/errs.json" "$tmp/out"
 
 # --- reports that cannot be merged: exit 2, the reason, nothing written
 "$bin" audit --as-of 2022-06-30 -q --format json "$S/skhcn.yaml" >"$tmp/later.json"
-code "different as_of refused" 2 "$bin" merge -o "$tmp/no.json" "$tmp/a.json" "$tmp/later.json"
+run "different as_of refused" 2 merge -o "$tmp/no.json" "$tmp/a.json" "$tmp/later.json"
 grep -q "later.json: audited as of 2022-06-30, not 2021-12-31" "$tmp/err" && ok "the message names the report and both dates" || bad "as_of message" "$tmp/err"
 [ -e "$tmp/no.json" ] && bad "a refused merge wrote its output" || ok "no output written"
-code "a missing report" 2 "$bin" merge "$tmp/a.json" "$tmp/missing.json"
+run "a missing report" 2 merge "$tmp/a.json" "$tmp/missing.json"
 grep -q "missing.json: cannot read it" "$tmp/err" && ok "the message names the missing report" || bad "missing message" "$tmp/err"
 printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [\n' >"$tmp/cut.json"
-code "a report cut short" 2 "$bin" merge "$tmp/cut.json"
+run "a report cut short" 2 merge "$tmp/cut.json"
 grep -q "cut.json:[0-9]*:[0-9]*: " "$tmp/err" && ok "its error has a line and column" || bad "cut message" "$tmp/err"
-code "a text report" 2 "$bin" merge "$tmp/whole.txt"
+run "a text report" 2 merge "$tmp/whole.txt"
 grep -q "whole.txt:1:[0-9]*: not a JSON report of isorules audit" "$tmp/err" && ok "a text report is named as such" || bad "text report message" "$tmp/err"
-code "audit options are refused" 2 "$bin" merge --only QMS001 "$tmp/a.json"
-code "no report" 2 "$bin" merge
-code "merge --help" 0 "$bin" merge --help
+run "audit options are refused" 2 merge --only QMS001 "$tmp/a.json"
+run "no report" 2 merge
+run "merge --help" 0 merge --help
 grep -q "usage: isorules merge" "$tmp/out" && ok "merge --help shows its usage" || bad "merge --help" "$tmp/out"
 
-echo "merge: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish merge
