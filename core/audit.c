@@ -325,6 +325,26 @@ static int phase1(isorules_engine *e, void *ud)
 
 /* ctx.legal: normalised id -> the first document with it; nil without any
  * legal register. ctx.plans: the plan documents. */
+/* For each item of the list at index list that is a table with a string
+ * `key` (an id, normalised by the model stage), map[that id] = the item,
+ * unless an earlier item has the same id: the first entry wins (ctx.legal,
+ * ctx.catalog). stack: +0 */
+static void map_first(lua_State *L, int list, const char *key, int map)
+{
+    int top = lua_gettop(L);
+    for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, list); k++) {
+        if (lua_rawgeti(L, list, k) == LUA_TTABLE && rawfield(L, -1, key) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            if (lua_rawget(L, map) == LUA_TNIL) {
+                lua_pushvalue(L, -2);
+                lua_pushvalue(L, -4);
+                lua_rawset(L, map);
+            }
+        }
+        lua_settop(L, top);
+    }
+}
+
 static int ctx_registers(isorules_engine *e, void *ud)
 {
     (void)ud;
@@ -338,20 +358,8 @@ static int ctx_registers(isorules_engine *e, void *ud)
         int map = lua_gettop(L);
         for (lua_Integer i = 1; i <= (lua_Integer)lua_rawlen(L, legal); i++) {
             lua_rawgeti(L, legal, i);
-            if (rawfield(L, -1, "documents") == LUA_TTABLE) {
-                int docs = lua_gettop(L);
-                for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, docs); k++) {
-                    if (lua_rawgeti(L, docs, k) == LUA_TTABLE && rawfield(L, -1, "id") == LUA_TSTRING) {
-                        lua_pushvalue(L, -1);
-                        if (lua_rawget(L, map) == LUA_TNIL) {
-                            lua_pushvalue(L, -2);
-                            lua_pushvalue(L, -4);
-                            lua_rawset(L, map);
-                        }
-                    }
-                    lua_settop(L, docs);
-                }
-            }
+            if (rawfield(L, -1, "documents") == LUA_TTABLE)
+                map_first(L, lua_gettop(L), "id", map);
             lua_settop(L, map);
         }
         lua_setfield(L, ctx, "legal");
@@ -392,21 +400,8 @@ static void ctx_catalogs(isorules_engine *e, int ctx, const char *province)
             if (applies) {
                 lua_pushvalue(L, cat);
                 lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
-                if (rawfield(L, cat, "procedures") == LUA_TTABLE) {
-                    int procs = lua_gettop(L);
-                    for (lua_Integer k = 1; k <= (lua_Integer)lua_rawlen(L, procs); k++) {
-                        if (lua_rawgeti(L, procs, k) == LUA_TTABLE &&
-                            rawfield(L, -1, "code") == LUA_TSTRING) {
-                            lua_pushvalue(L, -1);
-                            if (lua_rawget(L, map) == LUA_TNIL) {
-                                lua_pushvalue(L, -2);
-                                lua_pushvalue(L, -4);
-                                lua_rawset(L, map);
-                            }
-                        }
-                        lua_settop(L, procs);
-                    }
-                }
+                if (rawfield(L, cat, "procedures") == LUA_TTABLE)
+                    map_first(L, lua_gettop(L), "code", map);
             }
             lua_settop(L, all);
         }
