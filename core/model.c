@@ -216,6 +216,37 @@ static int node_kind(walk *w, int idx)
     return nd ? nd->kind : 0;
 }
 
+/* Ids of at most this many bytes have their normal form cached, and at most
+ * NFC_CACHE_MAX of them at a time: a few hundred KiB at worst. */
+#define NFC_CACHE_LEN 96
+#define NFC_CACHE_MAX 4096
+static const char nfc_cache_key = 0;
+
+/* Pushes the cache of normal forms: id -> its normal form, or false when it
+ * is not one; at index 1, how many it holds. With full, a new one when this
+ * one holds NFC_CACHE_MAX. */
+static void nfc_cache(lua_State *L, int full)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &nfc_cache_key) == LUA_TTABLE) {
+        if (!full)
+            return;
+        lua_rawgeti(L, -1, 1);
+        lua_Integer count = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        if (count < NFC_CACHE_MAX) {
+            lua_pushinteger(L, count + 1);
+            lua_rawseti(L, -2, 1);
+            return;
+        }
+    }
+    lua_pop(L, 1);
+    lua_createtable(L, 1, 64);
+    lua_pushinteger(L, 1);
+    lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &nfc_cache_key);
+}
+
 /* Normalises the id at the top of the stack in place; returns whether it
  * changed (a value already normal is left as it is). stack: v -> v' */
 static int normalize_top(lua_State *L)
@@ -235,7 +266,36 @@ static int normalize_top(lua_State *L)
     if (i == n && (n == 0 || (s[0] != ' ' && s[0] != '\t' && s[n - 1] != ' ' && s[n - 1] != '\t' &&
                               s[0] != '\r' && s[n - 1] != '\r' && s[0] != '\n' && s[n - 1] != '\n')))
         return 0;
-    if (!ir_normalize_boxed(L, s, n, &outn))
+    /* the rest goes through utf8proc (6,000 instructions an id), so the
+     * answers for short ids are kept: an agency cites the same few legal
+     * documents ("Nghị định 63/2010/NĐ-CP") again and again */
+    int cached = n <= NFC_CACHE_LEN;
+    if (cached) {
+        nfc_cache(L, 0);
+        lua_pushvalue(L, -2);
+        int t = lua_rawget(L, -2);
+        if (t != LUA_TNIL) { /* stack: v cache answer */
+            int same = t == LUA_TBOOLEAN || lua_rawequal(L, -1, -3);
+            if (same)
+                lua_pop(L, 2);
+            else
+                lua_replace(L, -3), lua_pop(L, 1);
+            return !same;
+        }
+        lua_pop(L, 2);
+    }
+    int ok = ir_normalize_boxed(L, s, n, &outn) != NULL; /* stack: v [v'] */
+    if (cached) {
+        nfc_cache(L, 1); /* room for one more */
+        lua_pushvalue(L, ok ? -3 : -2);
+        if (ok)
+            lua_pushvalue(L, -3);
+        else
+            lua_pushboolean(L, 0); /* not an id: left as it is */
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
+    if (!ok)
         return 0;
     lua_remove(L, -2); /* the normal form replaces the value */
     return 1;

@@ -453,6 +453,40 @@ static void test_model_identifiers(void **state)
     expect_count(m, "FMT002", 0);
 }
 
+/* Normal forms of non-ASCII ids are cached across values and agencies
+ * (core/model.c): an id met again, in the same list or the next agency,
+ * gets the same normal form; one that is already normal stays itself; one
+ * that cannot be normalised (a NUL inside) stays as written, every time. */
+static void test_model_identifiers_cached(void **state)
+{
+    mt *m = *state;
+    see_rule(m, "agency",
+             "local function s(name, v) see(ctx, a, name, function() return v .. '|' .. #v end) end\n"
+             "local lb = a.processes[1].legal_basis\n"
+             "s(a.id .. '1', lb[1]) s(a.id .. '2', lb[2]) s(a.id .. '3', lb[3]) s(a.id .. '4', lb[4])\n");
+    const char *agency = "  - id: QT-1\n"
+                         "    legal_basis: [\"quy-tr\x69\xcc\x80nh\", \"quy-tr\x69\xcc\x80nh\", "
+                         "19/2014/Q" D_BAR "-TTg, \"a\\0" D_BAR "\"]\n";
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "kind: agency\nid: a1\nprocesses:\n%s---\nkind: agency\nid: a2\nprocesses:\n%s",
+             agency, agency);
+    assert_int_equal(irt_input(m->e, "in.yaml", yaml), ISORULES_OK);
+    run(m);
+    expect_no_errors(m);
+    static const char *const ids[] = {"a1", "a2"};
+    for (int i = 0; i < 2; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "%s1=string:quy-tr\xc3\xacnh|10", ids[i]);
+        expect_seen(m, want);
+        snprintf(want, sizeof want, "%s2=string:quy-tr\xc3\xacnh|10", ids[i]);
+        expect_seen(m, want);
+        snprintf(want, sizeof want, "%s3=string:19/2014/Q" D_BAR "-TTg|15", ids[i]);
+        expect_seen(m, want);
+    }
+    /* the NUL: the text after it is not shown, but the length is the written one */
+    expect_count(m, "SEE01", 8);
+}
+
 static void test_model_single_id_list(void **state)
 {
     mt *m = *state;
@@ -835,6 +869,7 @@ int main(void)
         T(test_model_amount_total_invalid),
         T(test_model_report_year),
         T(test_model_identifiers),
+        T(test_model_identifiers_cached),
         T(test_model_single_id_list),
         T(test_model_fmt001_unknown_kind),
         T(test_model_fmt001_unknown_kind_number),
