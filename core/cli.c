@@ -81,9 +81,11 @@ static const char usage_merge[] =
     "one model (for example one province each, every shard given the national\n"
     "registers too) into one report, as if the union had been audited at once:\n"
     "findings and errors of all shards in report order, what several shards report\n"
-    "identically once, FMT001 for an agency id repeated across shards, the summary\n"
+    "identically as often as one shard does, FMT001 for an agency id repeated\n"
+    "across shards (when they ran it), the summary\n"
     "recounted. Reports of different as_of are refused. Options as for audit;\n"
-    "--lang is the language of FMT001 for repeated ids (use the shards' language).\n"
+    "--lang: the language of the summary, and of FMT001 for reports that do not\n"
+    "say theirs.\n"
     "Exit codes as for audit; 2 also when a report cannot be read or they do not\n"
     "fit together (then nothing is written). See docs/scaling.md.\n";
 

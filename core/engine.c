@@ -792,6 +792,12 @@ int isorules_add_rules_path(isorules_engine *e, const char *path)
 
 int isorules_rule_count(isorules_engine *e) { return (int)e->nrules; }
 
+int isorules_rule_selected(isorules_engine *e, const char *id)
+{
+    const ir_rule *r = id ? ir_rule_get(e, id) : NULL;
+    return r && r->selected;
+}
+
 const isorules_rule_info *isorules_rule_at(isorules_engine *e, int i)
 {
     return i >= 0 && (size_t)i < e->nrules ? &e->rules[i].info : NULL;

@@ -10,6 +10,7 @@
  * agency already used; errors by the file they concern, identical ones once;
  * agencies in file order; the input files' union; the summary recounted. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +25,15 @@
 typedef struct m_finding {
     char *rule, *agency, *subject, *message, *file;
     int severity, line, col, final;
+    int rep; /* the report it came from */
 } m_finding;
 
 typedef struct m_error {
     char *rule, *file, *input_file, *message;
     int line, col, input_line, input_col;
-    int setup; /* concerns no input file: comes first */
+    int group;  /* 0 concerns no input (a rule file, a path): first; 1 an input;
+                   2 a rule of the final pass: last */
+    int rep;
     size_t seq; /* read order, for a stable sort */
 } m_error;
 
@@ -48,10 +52,17 @@ typedef struct merge {
     size_t nag, capag;
     char **files;
     size_t nfiles, capfiles;
-    int files_uncounted; /* files of reports without a "files" list */
-    int rules;
+    char **rules;
+    size_t nrules, caprules;
+    long long files_uncounted; /* files of reports without a "files" list */
+    int rules_count;     /* the largest summary.rules */
+    int fmt001;          /* FMT001 was in force in every report that says */
     char *as_of;
-    const char *cur;     /* the report being read, for messages */
+    char lang[3];        /* the reports' language, "" until one says */
+    int rep;             /* the report being read */
+    const char *cur;     /* its name, for messages */
+    long long text;      /* bytes of text copied from it */
+    long long text_max;  /* its size: JSON holds no more text than that */
     char *msg;
     size_t msglen;
     int oom;
@@ -73,24 +84,34 @@ static int grow(void **v, size_t n, size_t *cap, size_t sz)
 
 #define PUSH(m, arr, n, cap) (grow((void **)&(m)->arr, (m)->n, &(m)->cap, sizeof *(m)->arr) == 0 ? &(m)->arr[(m)->n++] : NULL)
 
-/* t[k] as a new string (NULL when absent or not a string), or t[k] as an
- * integer (0 when absent). */
+/* t[k] as a new string: NULL when absent or not a string (or out of
+ * memory: m->oom). The text copied is counted against the report's size,
+ * so that anchors and aliases (which JSON does not have) cannot make a
+ * small file hold gigabytes. */
 static char *str_field(merge *m, lua_State *L, int t, const char *k)
 {
     char *s = NULL;
-    if (lua_getfield(L, t, k) == LUA_TSTRING && !(s = strdup(lua_tostring(L, -1))))
-        m->oom = 1;
+    if (lua_getfield(L, t, k) == LUA_TSTRING) {
+        size_t n;
+        const char *v = lua_tolstring(L, -1, &n);
+        m->text += (long long)n;
+        if (m->text <= m->text_max && !(s = strdup(v)))
+            m->oom = 1;
+    }
     lua_pop(L, 1);
     return s;
 }
 
+/* t[k] as a line, column or count: an integer from 0 to INT_MAX, else 0. */
 static int int_field(lua_State *L, int t, const char *k)
 {
-    int isnum = 0;
-    lua_getfield(L, t, k);
-    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    int v = 0;
+    if (lua_getfield(L, t, k) == LUA_TNUMBER && lua_isinteger(L, -1)) {
+        lua_Integer x = lua_tointeger(L, -1);
+        v = x < 0 ? 0 : x > INT_MAX ? INT_MAX : (int)x;
+    }
     lua_pop(L, 1);
-    return isnum && v >= -2147483647 && v <= 2147483647 ? (int)v : 0;
+    return v;
 }
 
 static int bad(merge *m, const char *why)
@@ -99,12 +120,180 @@ static int bad(merge *m, const char *why)
     return ISORULES_ERROR;
 }
 
+/* After copying an entry: out of memory, or more text than the file holds. */
+static int copy_failed(merge *m)
+{
+    if (m->oom)
+        return ISORULES_NOMEM;
+    if (m->text > m->text_max)
+        return bad(m, "more text than the file holds: anchors and aliases are not JSON");
+    return ISORULES_OK;
+}
+
 static int severity_of(const char *s)
 {
     for (int i = ISORULES_INFO; i <= ISORULES_ERROR_SEVERITY; i++)
         if (s && strcmp(s, isorules_severity_name(i)) == 0)
             return i;
     return -1;
+}
+
+static void finding_free(void *p)
+{
+    m_finding *f = p;
+    free(f->rule), free(f->agency), free(f->subject), free(f->message), free(f->file);
+}
+static void error_free(void *p)
+{
+    m_error *x = p;
+    free(x->rule), free(x->file), free(x->input_file), free(x->message);
+}
+static void agency_free(void *p)
+{
+    m_agency *a = p;
+    free(a->id), free(a->file);
+}
+static void str_free(void *p) { free(*(char **)p); }
+
+/* Pushes doc[name] when it is a list (a table), else returns 0 (nothing
+ * pushed) with a message when the report must have it. */
+static int get_list(lua_State *L, int doc, const char *name)
+{
+    if (lua_getfield(L, doc, name) == LUA_TTABLE)
+        return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* The items of the list at index list, each a table: pushes item i (from
+ * 1) and returns 1; 0 past the end; -1 for an item that is not an object. */
+static int next_item(lua_State *L, int list, lua_Integer i)
+{
+    int t = lua_rawgeti(L, list, i);
+    if (t == LUA_TTABLE)
+        return 1;
+    lua_pop(L, 1);
+    return t == LUA_TNIL ? 0 : -1;
+}
+
+static int take_findings(merge *m, lua_State *L, int doc)
+{
+    if (!get_list(L, doc, "findings"))
+        return bad(m, "the report has no findings list");
+    int list = lua_gettop(L), more;
+    for (lua_Integer i = 1; (more = next_item(L, list, i)) == 1; i++) {
+        int t = lua_gettop(L);
+        m_finding *f = PUSH(m, f, nf, capf);
+        if (!f)
+            return ISORULES_NOMEM;
+        char *sev = str_field(m, L, t, "severity");
+        *f = (m_finding){str_field(m, L, t, "rule"), str_field(m, L, t, "agency"), str_field(m, L, t, "subject"),
+                         str_field(m, L, t, "message"), str_field(m, L, t, "file"), severity_of(sev),
+                         int_field(L, t, "line"), int_field(L, t, "column"), 0, m->rep};
+        free(sev);
+        lua_getfield(L, t, "final");
+        f->final = lua_toboolean(L, -1);
+        lua_settop(L, t - 1);
+        int rc = copy_failed(m);
+        if (rc == ISORULES_OK && (!f->rule || !f->message || !f->file || f->severity < 0))
+            rc = bad(m, "a finding without rule, severity, message or file");
+        if (rc != ISORULES_OK) {
+            finding_free(f);
+            m->nf--;
+            return rc;
+        }
+    }
+    lua_settop(L, doc);
+    return more < 0 ? bad(m, "an entry of findings is not an object") : ISORULES_OK;
+}
+
+static int take_errors(merge *m, lua_State *L, int doc)
+{
+    if (!get_list(L, doc, "errors"))
+        return ISORULES_OK;
+    int list = lua_gettop(L), more;
+    for (lua_Integer i = 1; (more = next_item(L, list, i)) == 1; i++) {
+        int t = lua_gettop(L);
+        m_error *x = PUSH(m, err, nerr, caperr);
+        if (!x)
+            return ISORULES_NOMEM;
+        memset(x, 0, sizeof *x);
+        x->seq = m->nerr;
+        x->rep = m->rep;
+        x->rule = str_field(m, L, t, "rule");
+        x->file = str_field(m, L, t, "file");
+        x->message = str_field(m, L, t, "message");
+        x->line = int_field(L, t, "line");
+        x->col = int_field(L, t, "column");
+        if (lua_getfield(L, t, "input") == LUA_TTABLE) {
+            x->input_file = str_field(m, L, t + 1, "file");
+            x->input_line = int_field(L, t + 1, "line");
+            x->input_col = int_field(L, t + 1, "column");
+        }
+        lua_settop(L, t - 1);
+        int rc = copy_failed(m);
+        if (rc == ISORULES_OK && (!x->file || !x->message))
+            rc = bad(m, "an error without file or message");
+        if (rc != ISORULES_OK) {
+            error_free(x);
+            m->nerr--;
+            return rc;
+        }
+    }
+    lua_settop(L, doc);
+    return more < 0 ? bad(m, "an entry of errors is not an object") : ISORULES_OK;
+}
+
+static int take_agencies(merge *m, lua_State *L, int doc)
+{
+    if (!get_list(L, doc, "agencies"))
+        return ISORULES_OK;
+    int list = lua_gettop(L), more;
+    for (lua_Integer i = 1; (more = next_item(L, list, i)) == 1; i++) {
+        int t = lua_gettop(L);
+        m_agency *a = PUSH(m, ag, nag, capag);
+        if (!a)
+            return ISORULES_NOMEM;
+        *a = (m_agency){str_field(m, L, t, "id"), str_field(m, L, t, "file"), int_field(L, t, "line"),
+                        int_field(L, t, "column"), int_field(L, t, "id_line"), int_field(L, t, "id_column"),
+                        m->nag};
+        if (!a->id_line) /* a report without id positions: the document's */
+            a->id_line = a->line, a->id_col = a->col;
+        lua_settop(L, t - 1);
+        int rc = copy_failed(m);
+        if (rc == ISORULES_OK && !a->file)
+            rc = bad(m, "an agency without file");
+        if (rc != ISORULES_OK) {
+            agency_free(a);
+            m->nag--;
+            return rc;
+        }
+    }
+    lua_settop(L, doc);
+    return more < 0 ? bad(m, "an entry of agencies is not an object") : ISORULES_OK;
+}
+
+/* The strings of doc[name] into (*v, *n, *cap); 0 when it has none. */
+static int take_strings(merge *m, lua_State *L, int doc, const char *name, char ***v, size_t *n, size_t *cap)
+{
+    if (!get_list(L, doc, name))
+        return 0;
+    int list = lua_gettop(L);
+    for (lua_Integer i = 1; lua_rawgeti(L, list, i) == LUA_TSTRING; i++) {
+        size_t len;
+        const char *s = lua_tolstring(L, -1, &len);
+        m->text += (long long)len;
+        if (m->text > m->text_max)
+            break;
+        if (grow((void **)v, *n, cap, sizeof **v) != 0 || !((*v)[*n] = strdup(s))) {
+            m->oom = 1;
+            break;
+        }
+        (*n)++;
+        lua_pop(L, 1);
+    }
+    lua_settop(L, doc);
+    return 1;
 }
 
 /* Copies the report at the top of L into m. */
@@ -126,94 +315,44 @@ static int take_report(merge *m, lua_State *L)
         free(as_of);
     else
         m->as_of = as_of;
-
-    lua_getfield(L, doc, "findings");
-    int list = lua_gettop(L);
-    if (!lua_istable(L, list))
-        return bad(m, "the report has no findings list");
-    for (lua_Integer i = 1; lua_rawgeti(L, list, i) == LUA_TTABLE; i++) {
-        int t = lua_gettop(L);
-        m_finding *f = PUSH(m, f, nf, capf);
-        if (!f)
-            return ISORULES_NOMEM;
-        char *sev = str_field(m, L, t, "severity");
-        *f = (m_finding){str_field(m, L, t, "rule"), str_field(m, L, t, "agency"), str_field(m, L, t, "subject"),
-                         str_field(m, L, t, "message"), str_field(m, L, t, "file"), severity_of(sev),
-                         int_field(L, t, "line"), int_field(L, t, "column"), 0};
-        free(sev);
-        lua_getfield(L, t, "final");
-        f->final = lua_toboolean(L, -1);
-        lua_settop(L, t - 1);
-        if (!f->rule || !f->message || !f->file || f->severity < 0) {
-            m->nf--;
-            free(f->rule), free(f->agency), free(f->subject), free(f->message), free(f->file);
-            return bad(m, "a finding without rule, severity, message or file");
+    char *lang = str_field(m, L, doc, "lang");
+    if (lang && (strcmp(lang, "vi") == 0 || strcmp(lang, "en") == 0)) {
+        if (m->lang[0] && strcmp(m->lang, lang) != 0) {
+            char why[160];
+            snprintf(why, sizeof why, "written in %s, not %s like the reports before it (their messages would differ)",
+                     lang, m->lang);
+            free(lang);
+            return bad(m, why);
         }
+        memcpy(m->lang, lang, 3);
     }
-    lua_settop(L, doc);
+    free(lang);
 
-    if (lua_getfield(L, doc, "errors") == LUA_TTABLE) {
-        int el = lua_gettop(L);
-        for (lua_Integer i = 1; lua_rawgeti(L, el, i) == LUA_TTABLE; i++) {
-            int t = lua_gettop(L);
-            m_error *x = PUSH(m, err, nerr, caperr);
-            if (!x)
-                return ISORULES_NOMEM;
-            memset(x, 0, sizeof *x);
-            x->seq = m->nerr;
-            x->rule = str_field(m, L, t, "rule");
-            x->file = str_field(m, L, t, "file");
-            x->message = str_field(m, L, t, "message");
-            x->line = int_field(L, t, "line");
-            x->col = int_field(L, t, "column");
-            if (lua_getfield(L, t, "input") == LUA_TTABLE) {
-                x->input_file = str_field(m, L, t + 1, "file");
-                x->input_line = int_field(L, t + 1, "line");
-                x->input_col = int_field(L, t + 1, "column");
-            }
-            lua_settop(L, t - 1);
-        }
-    }
-    lua_settop(L, doc);
-
-    if (lua_getfield(L, doc, "agencies") == LUA_TTABLE) {
-        int al = lua_gettop(L);
-        for (lua_Integer i = 1; lua_rawgeti(L, al, i) == LUA_TTABLE; i++) {
-            int t = lua_gettop(L);
-            m_agency *a = PUSH(m, ag, nag, capag);
-            if (!a)
-                return ISORULES_NOMEM;
-            *a = (m_agency){str_field(m, L, t, "id"), str_field(m, L, t, "file"), int_field(L, t, "line"),
-                            int_field(L, t, "column"), int_field(L, t, "id_line"), int_field(L, t, "id_column"),
-                            m->nag};
-            if (!a->id_line) /* a report without id positions: the document's */
-                a->id_line = a->line, a->id_col = a->col;
-            lua_settop(L, t - 1);
-        }
-    }
-    lua_settop(L, doc);
-
-    lua_getfield(L, doc, "summary");
-    if (lua_istable(L, -1)) {
+    int rc = take_findings(m, L, doc);
+    if (rc == ISORULES_OK)
+        rc = take_errors(m, L, doc);
+    if (rc == ISORULES_OK)
+        rc = take_agencies(m, L, doc);
+    if (rc != ISORULES_OK)
+        return rc;
+    if (lua_getfield(L, doc, "summary") == LUA_TTABLE) {
         int rules = int_field(L, lua_gettop(L), "rules");
-        m->rules = rules > m->rules ? rules : m->rules;
+        m->rules_count = rules > m->rules_count ? rules : m->rules_count;
     }
     lua_settop(L, doc);
-    if (lua_getfield(L, doc, "files") == LUA_TTABLE) {
-        int fl = lua_gettop(L);
-        for (lua_Integer i = 1; lua_rawgeti(L, fl, i) == LUA_TSTRING; i++) {
-            char **slot = PUSH(m, files, nfiles, capfiles);
-            if (!slot || !(*slot = strdup(lua_tostring(L, -1))))
-                return ISORULES_NOMEM;
-            lua_pop(L, 1);
-        }
-    } else {
-        lua_getfield(L, doc, "summary");
-        if (lua_istable(L, -1))
+    size_t nrules_before = m->nrules;
+    if (take_strings(m, L, doc, "rules", &m->rules, &m->nrules, &m->caprules)) {
+        int has = 0;
+        for (size_t i = nrules_before; i < m->nrules; i++)
+            has |= strcmp(m->rules[i], "FMT001") == 0;
+        m->fmt001 &= has;
+    }
+    if (!take_strings(m, L, doc, "files", &m->files, &m->nfiles, &m->capfiles)) {
+        if (lua_getfield(L, doc, "summary") == LUA_TTABLE)
             m->files_uncounted += int_field(L, lua_gettop(L), "files");
+        lua_settop(L, doc);
     }
-    lua_settop(L, doc);
-    return m->oom ? ISORULES_NOMEM : ISORULES_OK;
+    return copy_failed(m);
 }
 
 typedef struct reading {
@@ -236,6 +375,8 @@ static int l_read(lua_State *L)
     } else if (rc != IR_LOAD_DOC) {
         rd->rc = bad(rd->m, "empty: not a JSON report of isorules audit");
     } else {
+        rd->m->text = 0;
+        rd->m->text_max = rd->ld.bytes; /* the whole file is read by now */
         rd->rc = take_report(rd->m, L);
     }
     return 0;
@@ -282,49 +423,79 @@ static int nullcmp(const char *a, const char *b)
 
 static int intcmp(int a, int b) { return (a > b) - (a < b); }
 
-/* The audit's order (engine.c finding_cmp), the final pass's last. */
-static int finding_cmp(const void *pa, const void *pb)
+/* Files in byte order, "" (a finding of the final pass about no file,
+ * which the engine sorts after every file) last. */
+static int filecmp(const char *a, const char *b)
 {
-    const m_finding *a = pa, *b = pb;
+    if (!*a || !*b)
+        return (!*a) - (!*b);
+    return strcmp(a, b);
+}
+
+/* What two identical findings share: all but the report they came from. */
+static int finding_content_cmp(const m_finding *a, const m_finding *b)
+{
     int c;
-    if ((c = intcmp(a->final, b->final)) || (c = strcmp(a->file, b->file)) || (c = intcmp(a->line, b->line)) ||
+    if ((c = intcmp(a->final, b->final)) || (c = filecmp(a->file, b->file)) || (c = intcmp(a->line, b->line)) ||
         (c = intcmp(a->col, b->col)) || (c = strcmp(a->rule, b->rule)) || (c = nullcmp(a->subject, b->subject)) ||
         (c = strcmp(a->message, b->message)) || (c = nullcmp(a->agency, b->agency)))
         return c;
     return intcmp(a->severity, b->severity);
 }
 
-static int error_cmp(const void *pa, const void *pb)
+/* The audit's order (engine.c finding_cmp), the final pass's last; then the
+ * report, so that identical findings stand together by report. */
+static int finding_cmp(const void *pa, const void *pb)
 {
-    const m_error *a = pa, *b = pb;
-    int c;
-    if ((c = intcmp(!a->setup, !b->setup)))
-        return c;
-    if (!a->setup && (c = nullcmp(a->input_file ? a->input_file : a->file, b->input_file ? b->input_file : b->file)))
-        return c;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    const m_finding *a = pa, *b = pb;
+    int c = finding_content_cmp(a, b);
+    return c ? c : intcmp(a->rep, b->rep);
 }
 
-/* By content, then read order: identical errors side by side, the first
- * read first. */
-static int error_content_cmp(const void *pa, const void *pb)
+static int finding_same(const void *a, const void *b) { return finding_content_cmp(a, b) == 0; }
+static int finding_rep(const void *a) { return ((const m_finding *)a)->rep; }
+
+static int error_content_cmp_(const m_error *a, const m_error *b)
 {
-    const m_error *a = pa, *b = pb;
     int c;
     if ((c = nullcmp(a->file, b->file)) || (c = nullcmp(a->input_file, b->input_file)) ||
         (c = nullcmp(a->rule, b->rule)) || (c = nullcmp(a->message, b->message)) || (c = intcmp(a->line, b->line)) ||
         (c = intcmp(a->col, b->col)) || (c = intcmp(a->input_line, b->input_line)) ||
         (c = intcmp(a->input_col, b->input_col)))
         return c;
+    return 0;
+}
+
+/* By content, then report and read order. */
+static int error_content_cmp(const void *pa, const void *pb)
+{
+    const m_error *a = pa, *b = pb;
+    int c = error_content_cmp_(a, b);
+    if (c || (c = intcmp(a->rep, b->rep)))
+        return c;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static int error_same(const void *pa, const void *pb)
+static int error_same(const void *a, const void *b) { return error_content_cmp_(a, b) == 0; }
+static int error_rep(const void *a) { return ((const m_error *)a)->rep; }
+
+/* The audit's order of errors: those about no input first (rule files that
+ * did not load, paths that are not inputs), then file by file (an input's,
+ * or the input a rule was auditing), then the final pass's rules; the first
+ * and last groups, whose order in one audit follows its command line and
+ * its rules, by content, so that the order of the reports does not matter. */
+static int error_cmp(const void *pa, const void *pb)
 {
     const m_error *a = pa, *b = pb;
-    m_error x = *b;
-    x.seq = a->seq;
-    return error_content_cmp(a, &x) == 0;
+    int c;
+    if ((c = intcmp(a->group, b->group)))
+        return c;
+    if (a->group == 1) {
+        if ((c = nullcmp(a->input_file ? a->input_file : a->file, b->input_file ? b->input_file : b->file)))
+            return c;
+        return a->seq < b->seq ? -1 : a->seq > b->seq;
+    }
+    return error_content_cmp(a, b);
 }
 
 static int agency_cmp(const void *pa, const void *pb)
@@ -374,8 +545,10 @@ static int repeated_ids(merge *m, int vi)
             free(by_id);
             return ISORULES_NOMEM;
         }
+        /* report -1: as if from a shard of its own, so it and a shard's own
+         * FMT001 for the same agency are one finding */
         *f = (m_finding){strdup("FMT001"), NULL, strdup(a->id), strdup(text), strdup(a->file),
-                         ISORULES_ERROR_SEVERITY, a->id_line, a->id_col, 0};
+                         ISORULES_ERROR_SEVERITY, a->id_line, a->id_col, 0, -1};
         if (!f->rule || !f->subject || !f->message || !f->file)
             m->oom = 1;
     }
@@ -383,52 +556,54 @@ static int repeated_ids(merge *m, int vi)
     return m->oom ? ISORULES_NOMEM : ISORULES_OK;
 }
 
-/* Sorts v (n elements of size sz) with cmp and drops each element equal to
- * the one kept before it (same(a, b)), calling drop on it; returns the new n. */
-static size_t sort_unique(void *v, size_t n, size_t sz, int (*cmp)(const void *, const void *),
-                          int (*same)(const void *, const void *), void (*drop)(void *))
+/* Sorts v (n elements of size sz) with cmp, which puts identical elements
+ * (same) together ordered by report (rep), and keeps of each such run as
+ * many as the report with most of them has: what several shards report
+ * identically (a register every shard read) once, and what one audit
+ * reports twice twice; with rep NULL, one of each. drop frees the others;
+ * returns the new n. */
+static size_t sort_merge(void *v, size_t n, size_t sz, int (*cmp)(const void *, const void *),
+                         int (*same)(const void *, const void *), int (*rep)(const void *),
+                         void (*drop)(void *))
 {
     if (n == 0)
         return 0;
     qsort(v, n, sz, cmp);
     char *b = v;
-    size_t k = 1;
-    for (size_t i = 1; i < n; i++) {
-        if (same(b + (k - 1) * sz, b + i * sz)) {
-            drop(b + i * sz);
-        } else {
-            if (k != i)
-                memcpy(b + k * sz, b + i * sz, sz);
-            k++;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && same(b + i * sz, b + j * sz))
+            j++;
+        size_t keep = rep ? 0 : 1, run = 1; /* the longest run of one report in [i, j) */
+        for (size_t x = i + 1; rep && x <= j; x++) {
+            if (x < j && rep(b + x * sz) == rep(b + (x - 1) * sz)) {
+                run++;
+            } else {
+                keep = run > keep ? run : keep;
+                run = 1;
+            }
         }
+        for (size_t x = i; x < j; x++) {
+            if (x < i + keep) {
+                if (k != x)
+                    memcpy(b + k * sz, b + x * sz, sz);
+                k++;
+            } else {
+                drop(b + x * sz);
+            }
+        }
+        i = j;
     }
     return k;
 }
 
-static int finding_same(const void *a, const void *b) { return finding_cmp(a, b) == 0; }
 static int agency_same(const void *pa, const void *pb)
 {
     const m_agency *a = pa, *b = pb;
     return !nullcmp(a->id, b->id) && !nullcmp(a->file, b->file) && a->line == b->line && a->col == b->col;
 }
 static int str_same(const void *a, const void *b) { return str_cmp(a, b) == 0; }
-
-static void finding_free(void *p)
-{
-    m_finding *f = p;
-    free(f->rule), free(f->agency), free(f->subject), free(f->message), free(f->file);
-}
-static void error_free(void *p)
-{
-    m_error *x = p;
-    free(x->rule), free(x->file), free(x->input_file), free(x->message);
-}
-static void agency_free(void *p)
-{
-    m_agency *a = p;
-    free(a->id), free(a->file);
-}
-static void str_free(void *p) { free(*(char **)p); }
 
 static void merge_free(merge *m)
 {
@@ -440,17 +615,20 @@ static void merge_free(merge *m)
         agency_free(&m->ag[i]);
     for (size_t i = 0; i < m->nfiles; i++)
         free(m->files[i]);
-    free(m->f), free(m->err), free(m->ag), free(m->files), free(m->as_of);
+    for (size_t i = 0; i < m->nrules; i++)
+        free(m->rules[i]);
+    free(m->f), free(m->err), free(m->ag), free(m->files), free(m->rules), free(m->as_of);
 }
 
 /* Writes m with r; fills *sum. */
 static int write_merged(const merge *m, isorules_report *r, isorules_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
-    sum->files = (int)m->nfiles + m->files_uncounted;
-    sum->agencies = (int)m->nag;
-    sum->rules = m->rules;
-    sum->failures = (int)m->nerr;
+    long long files = (long long)m->nfiles + m->files_uncounted;
+    sum->files = files > INT_MAX ? INT_MAX : (int)files;
+    sum->agencies = m->nag > INT_MAX ? INT_MAX : (int)m->nag;
+    sum->rules = m->rules_count;
+    sum->failures = m->nerr > INT_MAX ? INT_MAX : (int)m->nerr;
     ir_report_begin(r, m->as_of);
     for (size_t i = 0; i < m->nf; i++) {
         const m_finding *x = &m->f[i];
@@ -470,7 +648,8 @@ static int write_merged(const merge *m, isorules_report *r, isorules_summary *su
         isorules_agency a = {x->id, x->file, x->line, x->col, x->id_line, x->id_col};
         ir_report_agency(r, &a);
     }
-    return ir_report_end(r, sum, m->as_of, (const char *const *)m->files, m->nfiles);
+    return ir_report_end(r, sum, m->as_of, (const char *const *)m->files, m->nfiles,
+                         (const char *const *)m->rules, m->nrules);
 }
 
 int isorules_merge(isorules_report *r, const char *const *reports, int n, const char *lang,
@@ -479,6 +658,7 @@ int isorules_merge(isorules_report *r, const char *const *reports, int n, const 
     char scratch[8];
     merge m;
     memset(&m, 0, sizeof m);
+    m.fmt001 = 1;
     m.msg = msg && msglen ? msg : scratch;
     m.msglen = msg && msglen ? msglen : sizeof scratch;
     m.msg[0] = '\0';
@@ -486,18 +666,26 @@ int isorules_merge(isorules_report *r, const char *const *reports, int n, const 
     int rc = n > 0 ? ISORULES_OK : ISORULES_MISUSE;
     if (n <= 0)
         snprintf(m.msg, m.msglen, "no report to merge");
-    for (int i = 0; rc == ISORULES_OK && i < n; i++)
+    for (int i = 0; rc == ISORULES_OK && i < n; i++) {
+        m.rep = i;
         rc = read_report(&m, reports[i]);
-    if (rc == ISORULES_OK) {
-        m.nfiles = sort_unique(m.files, m.nfiles, sizeof *m.files, str_cmp, str_same, str_free);
-        m.nag = sort_unique(m.ag, m.nag, sizeof *m.ag, agency_cmp, agency_same, agency_free);
-        rc = repeated_ids(&m, lang && strcmp(lang, "vi") == 0);
     }
     if (rc == ISORULES_OK) {
-        m.nf = sort_unique(m.f, m.nf, sizeof *m.f, finding_cmp, finding_same, finding_free);
-        for (size_t i = 0; i < m.nerr; i++)
-            m.err[i].setup = !m.err[i].input_file && !is_input(&m, m.err[i].file);
-        m.nerr = sort_unique(m.err, m.nerr, sizeof *m.err, error_content_cmp, error_same, error_free);
+        m.nfiles = sort_merge(m.files, m.nfiles, sizeof *m.files, str_cmp, str_same, NULL, str_free);
+        m.nrules = sort_merge(m.rules, m.nrules, sizeof *m.rules, str_cmp, str_same, NULL, str_free);
+        m.nag = sort_merge(m.ag, m.nag, sizeof *m.ag, agency_cmp, agency_same, NULL, agency_free);
+        /* FMT001 for a repeated id, when the shards ran it, in their language */
+        const char *in = m.lang[0] ? m.lang : lang;
+        if (m.fmt001)
+            rc = repeated_ids(&m, in && strcmp(in, "vi") == 0);
+    }
+    if (rc == ISORULES_OK) {
+        m.nf = sort_merge(m.f, m.nf, sizeof *m.f, finding_cmp, finding_same, finding_rep, finding_free);
+        for (size_t i = 0; i < m.nerr; i++) {
+            m_error *x = &m.err[i];
+            x->group = x->input_file ? 1 : x->rule ? 2 : is_input(&m, x->file) ? 1 : 0;
+        }
+        m.nerr = sort_merge(m.err, m.nerr, sizeof *m.err, error_content_cmp, error_same, error_rep, error_free);
         if (m.nerr)
             qsort(m.err, m.nerr, sizeof *m.err, error_cmp);
         if (write_merged(&m, r, sum) != ISORULES_OK) {

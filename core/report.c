@@ -81,6 +81,8 @@ static void json_str(FILE *fp, const char *s)
 
 static char *dup(const char *s) { return s ? strdup(s) : NULL; }
 
+static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
 void ir_report_finding(isorules_report *r, const isorules_finding *f)
 {
     FILE *fp = r->out;
@@ -204,6 +206,7 @@ void ir_report_begin(isorules_report *r, const char *as_of)
     if (r->format == FMT_JSON) {
         fputs("{\n  \"isorules\": 1,\n  \"as_of\": ", r->out);
         json_str(r->out, as_of);
+        fputs(r->vi ? ",\n  \"lang\": \"vi\"" : ",\n  \"lang\": \"en\"", r->out);
         fputs(",\n  \"findings\": [", r->out);
     }
 }
@@ -239,8 +242,18 @@ static void text_summary(isorules_report *r, const isorules_summary *s, const ch
                 s->failures, r->vi ? "" : (s->failures == 1 ? "" : "s"));
 }
 
+static void json_list(FILE *fp, const char *name, const char *const *v, size_t n)
+{
+    fprintf(fp, "  \"%s\": [", name);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ",\n    " : "\n    ", fp);
+        json_str(fp, v[i]);
+    }
+    fputs(n ? "\n  ]" : "]", fp);
+}
+
 static void json_tail(isorules_report *r, const isorules_summary *s, const char *const *files,
-                      size_t nfiles)
+                      size_t nfiles, const char *const *rules, size_t nrules)
 {
     FILE *fp = r->out;
     fputs(r->nfindings ? "\n  ],\n  \"errors\": [" : "],\n  \"errors\": [", fp);
@@ -278,21 +291,20 @@ static void json_tail(isorules_report *r, const isorules_summary *s, const char 
         fprintf(fp, ", \"line\": %d, \"column\": %d, \"id_line\": %d, \"id_column\": %d }", a->line,
                 a->col, a->id_line, a->id_col);
     }
-    fputs(r->nagencies ? "\n  ],\n  \"files\": [" : "],\n  \"files\": [", fp);
-    for (size_t i = 0; i < nfiles; i++) {
-        fputs(i ? ",\n    " : "\n    ", fp);
-        json_str(fp, files[i]);
-    }
-    fputs(nfiles ? "\n  ]\n}\n" : "]\n}\n", fp);
+    fputs(r->nagencies ? "\n  ],\n" : "],\n", fp);
+    json_list(fp, "rules", rules, nrules);
+    fputs(",\n", fp);
+    json_list(fp, "files", files, nfiles);
+    fputs("\n}\n", fp);
 }
 
 int ir_report_end(isorules_report *r, const isorules_summary *s, const char *as_of,
-                  const char *const *files, size_t nfiles)
+                  const char *const *files, size_t nfiles, const char *const *rules, size_t nrules)
 {
     if (r->format == FMT_TEXT)
         text_summary(r, s, as_of);
     else
-        json_tail(r, s, files, nfiles);
+        json_tail(r, s, files, nfiles, rules, nrules);
     if (fflush(r->out) != 0 || ferror(r->out) || r->oom)
         return ISORULES_ERROR;
     return ISORULES_OK;
@@ -305,12 +317,21 @@ int isorules_report_finish(isorules_report *r, isorules_engine *e)
     size_t n = 0;
     while (isorules_input_name(e, (int)n))
         n++;
-    const char **files = n ? malloc(n * sizeof *files) : NULL;
-    if (n && !files)
+    /* the rules in force, in id order */
+    size_t nr = 0, nall = (size_t)isorules_rule_count(e);
+    const char **files = malloc((n + nall + 1) * sizeof *files);
+    if (!files)
         return ISORULES_ERROR;
+    const char **rules = files + n;
     for (size_t i = 0; i < n; i++)
         files[i] = isorules_input_name(e, (int)i);
-    int rc = ir_report_end(r, &s, isorules_as_of(e), files, n);
+    for (size_t i = 0; i < nall; i++) {
+        const isorules_rule_info *in = isorules_rule_at(e, (int)i);
+        if (in && isorules_rule_selected(e, in->id))
+            rules[nr++] = in->id;
+    }
+    qsort(rules, nr, sizeof *rules, str_cmp);
+    int rc = ir_report_end(r, &s, isorules_as_of(e), files, n, rules, nr);
     free(files);
     return rc;
 }

@@ -67,6 +67,57 @@ cp "$S/legal.yaml" "$tmp/errs/legal.yaml"
 run "merge a shard with an error" 2 merge --format json "$tmp/errs-a.json" "$tmp/errs-b.json"
 same "errors as one audit gives them" "$tmp/errs.json" "$tmp/out"
 
+# --- what the shards did not run is not added; what one audit reports twice stays twice
+"$bin" audit $A --only QMS001 --format json "$tmp/dup" >"$tmp/only.json"
+"$bin" audit $A --only QMS001 --format json "$tmp/dup/a" >"$tmp/only-a.json"
+"$bin" audit $A --only QMS001 --format json "$tmp/dup/b" >"$tmp/only-b.json"
+run "merge shards that did not run FMT001" 0 merge --format json "$tmp/only-a.json" "$tmp/only-b.json"
+same "no FMT001 added for the repeated id" "$tmp/only.json" "$tmp/out"
+cat >"$tmp/twice.lua" <<'LUA'
+rule { id = "TWICE", severity = "info", check = function(a, ctx)
+  ctx.report(a, "dup", "same twice") ctx.report(a, "dup", "same twice") end }
+rule { id = "ZZ1", severity = "info", scope = "model", check = function(index, ctx)
+  ctx.report(nil, "nowhere", "about no file") end }
+rule { id = "ZE1", severity = "info", scope = "model", check = function(index, ctx)
+  error("the final pass fails") end }
+LUA
+R="--rules $tmp/twice.lua --format json"
+"$bin" audit $A $R "$tmp/dup" >"$tmp/tw.json"
+"$bin" audit $A $R "$tmp/dup/a" >"$tmp/tw-a.json"
+"$bin" audit $A $R "$tmp/dup/b" >"$tmp/tw-b.json"
+run "merge one report with a finding made twice" 2 merge --format json "$tmp/tw-a.json"
+same "one report is itself, twice-made findings included" "$tmp/tw-a.json" "$tmp/out"
+run "merge shards with final-pass findings and errors" 2 merge --format json "$tmp/tw-b.json" "$tmp/tw-a.json"
+same "a finding about no file last, the final pass's errors last" "$tmp/tw.json" "$tmp/out"
+"$bin" audit $A --format json "$tmp/dup/a" "$tmp/no-such" >"$tmp/p1.json"
+"$bin" audit $A --format json "$tmp/dup/b" "$tmp/no-such-either" >"$tmp/p2.json"
+"$bin" merge --format json "$tmp/p1.json" "$tmp/p2.json" >"$tmp/p12.json"
+"$bin" merge --format json "$tmp/p2.json" "$tmp/p1.json" >"$tmp/p21.json"
+same "errors about paths: the order of the reports does not matter" "$tmp/p12.json" "$tmp/p21.json"
+
+# --- hostile reports
+printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "summary": { "files": 2147483647 } }\n' >"$tmp/big.json"
+run "counts past INT_MAX are clamped" 0 merge --format json "$tmp/big.json" "$tmp/big.json"
+has "the files count stops at INT_MAX" "$tmp/out" '"files": 2147483647,'
+{
+    printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [ &a { "rule": "X", "severity": "info", "message": "%s", "file": "f" }' \
+        "$(head -c 2000 /dev/zero | tr '\0' x)"
+    i=0
+    while [ $i -lt 200 ]; do printf ', *a'; i=$((i + 1)); done
+    printf ' ] }\n'
+} >"$tmp/alias.json"
+run "a report with aliases" 2 merge "$tmp/alias.json"
+has "aliases are refused" "$tmp/err" "anchors and aliases are not JSON"
+printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "errors": [ {} ] }\n' >"$tmp/e0.json"
+run "an error without file or message" 2 merge --format text "$tmp/e0.json"
+has "is refused" "$tmp/err" "an error without file or message"
+printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [ null, { "rule": "X", "severity": "info", "message": "m", "file": "f" } ] }\n' >"$tmp/n0.json"
+run "a findings entry that is not an object" 2 merge "$tmp/n0.json"
+has "is refused, not skipped" "$tmp/err" "an entry of findings is not an object"
+"$bin" audit $A --lang vi --format json "$tmp/dup/a" >"$tmp/vi.json"
+run "reports in two languages" 2 merge "$tmp/dup-a.json" "$tmp/vi.json"
+has "are refused" "$tmp/err" "written in vi, not en"
+
 # --- reports that cannot be merged: exit 2, the reason, nothing written
 "$bin" audit --as-of 2022-06-30 -q --format json "$S/skhcn.yaml" >"$tmp/later.json"
 run "different as_of refused" 2 merge -o "$tmp/no.json" "$tmp/a.json" "$tmp/later.json"

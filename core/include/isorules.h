@@ -195,6 +195,9 @@ ISORULES_API int isorules_rule_count(isorules_engine *e);
 ISORULES_API const isorules_rule_info *isorules_rule_at(isorules_engine *e, int i);
 /* The rule with this id, or NULL. */
 ISORULES_API const isorules_rule_info *isorules_rule_find(isorules_engine *e, const char *id);
+/* 1 when the rule with this id is in force (loaded and chosen by
+ * isorules_select) for the current or last run, else 0 (since 0.2). */
+ISORULES_API int isorules_rule_selected(isorules_engine *e, const char *id);
 
 /* Which rules run: comma-separated ids, a trailing '*' matching a prefix
  * ("QMS0*"). only NULL or "" = all; skip NULL or "" = none. Copied. */
@@ -309,10 +312,12 @@ ISORULES_API void isorules_report_close(isorules_report *r);
  * Reads the JSON reports that `audit` wrote for shards of one model (for
  * example one province each, every shard given the national registers too)
  * and writes with r (opened, not attached) one report as if the union had
- * been audited at once (CLI.md "isorules merge"): findings and errors of all
- * shards in report order, what several shards report identically once,
- * FMT001 for an agency id repeated across shards (in lang, "vi" or "en"),
- * the summary recomputed into *sum. Reports of different as_of are refused.
+ * been audited at once (CLI.md "isorules merge", docs/cli.md): findings and
+ * errors of all shards in report order, what several shards report
+ * identically as often as one of them does, FMT001 for an agency id repeated
+ * across shards when they ran it (in the reports' language; lang, "vi" or
+ * "en", for reports that do not say theirs), the summary recomputed into
+ * *sum. Reports of different as_of or language are refused.
  * Returns ISORULES_OK; ISORULES_ERROR with a message in msg (msglen bytes)
  * when a report cannot be read or the reports do not fit together (nothing
  * is written) or when writing failed; ISORULES_NOMEM. */
