@@ -125,7 +125,9 @@ struct isorules_engine {
     lua_State *L;
     /* allocator: bytes in use, and the ceiling in force (0 = none) */
     size_t mem_used, mem_ceiling;
-    int state_bound; /* the ceiling of this rule run is the state's (state-memory) */
+    int state_bound; /* the memory limit reached was the state's (state-memory) */
+    size_t mem_big;  /* bytes in blocks larger than the pool's (malloc's) */
+    int in_run;      /* a rule runs (ir_sandbox_call) */
     ir_pool pool; /* the state's small blocks (pool.h) */
     /* the running rule: instructions counted by the hook */
     long long spent;

@@ -66,6 +66,7 @@ static void *take(ir_pool *p, size_t n)
             return NULL;
         s->next = p->slabs;
         p->slabs = s;
+        p->slab_bytes += SLAB_BYTES;
         p->bump = (char *)s->data;
         p->end = (char *)s + SLAB_BYTES;
         POISON(p->bump, (size_t)(p->end - p->bump));

@@ -23,6 +23,7 @@ typedef struct ir_pool {
     void *free[IR_POOL_CLASSES]; /* class c holds blocks of 16 * (c + 1) bytes */
     struct ir_slab *slabs;       /* every slab, newest first */
     char *bump, *end;            /* what is left of the newest slab */
+    size_t slab_bytes;           /* what the slabs take from the system */
 } ir_pool;
 
 void ir_pool_init(ir_pool *p);

@@ -59,19 +59,36 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize == 0) {
         ir_pool_realloc(&e->pool, ptr, osize, 0);
         e->mem_used -= osize;
+        if (osize > IR_POOL_MAX)
+            e->mem_big -= osize;
         return NULL;
     }
-    /* between rule runs (loading, the model stage) only the whole state's
-     * limit holds: past it the loader fails with "not enough memory" */
-    if (nsize > osize && !e->mem_ceiling && e->limits[LIM_STATE_MEMORY] &&
-        e->mem_used + (nsize - osize) > (size_t)e->limits[LIM_STATE_MEMORY])
-        return NULL;
     if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling) {
         trip_memory(e);
         return NULL;
     }
+    /* the whole state's limit counts what the state takes from the system:
+     * the pool's slabs (free blocks of one size class serve no other, so a
+     * rule that cycles through sizes grows them past what is alive) and the
+     * large blocks. Past it a rule run ends with the limit's message; the
+     * loader and the model stage fail with "not enough memory". */
+    size_t state_max = (size_t)e->limits[LIM_STATE_MEMORY];
+    if (nsize > osize && state_max &&
+        e->pool.slab_bytes + e->mem_big + (nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0) : 0) >
+            state_max) {
+        if (e->in_run) {
+            if (!e->tripped)
+                e->state_bound = 1;
+            trip_memory(e);
+        }
+        return NULL;
+    }
     void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
     if (p) {
+        if (osize > IR_POOL_MAX)
+            e->mem_big -= osize;
+        if (nsize > IR_POOL_MAX)
+            e->mem_big += nsize;
         e->mem_used = e->mem_used - osize + nsize;
         /* during a rule run, building memory costs budget too: one step per
          * 64 bytes, so one instruction that copies megabytes (a `..` of two
@@ -224,17 +241,17 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     e->run_findings = 0;
     e->tripped = 0;
     e->trip_line = 0;
-    /* the run's ceiling: what it may add (memory), within what the whole
-     * state may hold (state-memory), so that a rule keeping data from run
-     * to run cannot grow the state agency after agency */
-    size_t run_cap = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;
-    size_t state_cap = (size_t)e->limits[LIM_STATE_MEMORY];
-    e->state_bound = state_cap && (!run_cap || state_cap < run_cap);
-    e->mem_ceiling = e->state_bound ? (state_cap > e->mem_used ? state_cap : e->mem_used) : run_cap;
+    /* the run's ceiling: what it may add (memory); the whole state's limit
+     * (state-memory, l_alloc) holds as well, so that a rule keeping data from
+     * run to run cannot grow the state agency after agency */
+    e->mem_ceiling = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;
+    e->state_bound = 0;
+    e->in_run = 1;
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
     int status = lua_pcall(L, nargs, nresults, base);
     lua_sethook(L, NULL, 0, 0);
     e->mem_ceiling = 0;
+    e->in_run = 0;
     lua_remove(L, base);
     if (status != LUA_OK && e->tripped) {
         char buf[96];

@@ -419,6 +419,32 @@ static void test_sandbox_state_memory(void **state)
     assert_ok_ran(fx);
 }
 
+/* Free blocks of one size class serve no other: a rule that makes and drops
+ * strings of one size, then of the next, keeps little alive but makes the
+ * pool take slabs for every class. The state's limit counts what the state
+ * takes from the system, so it stops that too (a review found the process
+ * at 457 MB with a limit of 100 MB). */
+static void test_sandbox_state_memory_size_classes(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "state-memory", 24 << 20), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "instructions", 0), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 0), ISORULES_OK);
+    /* 2 MiB alive at a time, of one size class after the other */
+    load_and_run(fx, "classes.lua",
+                 "rule { id = 'CLASSES', severity = 'error', check = function(a, ctx)\n"
+                 "  for c = 1, 15 do\n"
+                 "    local keep, pad = {}, ('x'):rep(16 * c - 12)\n"
+                 "    for i = 1, (2 << 20) // (16 * c + 24) do keep[i] = pad .. i end\n"
+                 "  end\n"
+                 "end }\n"
+                 "rule { id = 'OK', severity = 'info', check = function(a, ctx)\n"
+                 "  ctx.report(a, a.id, 'alive') end }\n");
+    assert_true(irt_count_errors(&fx->log, "CLASSES") >= 1);
+    const irt_error *er = error_at(fx, "CLASSES", 1);
+    assert_non_null(strstr(er->message, "memory limit of the whole state reached"));
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -864,6 +890,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_memory_rep_in_pcall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_limit_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_state_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_state_memory_size_classes, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
