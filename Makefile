@@ -124,7 +124,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_RUNS ?= 20000
 FZ := $(B)/fuzz
-FUZZERS := fuzz_load fuzz_audit
+FUZZERS := fuzz_load fuzz_audit fuzz_merge
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
   -fno-sanitize-recover=undefined
 FUZZ_OBJ := $(patsubst core/%.c,$(FZ)/obj/%.o,$(LIB_SRC)) $(FZ)/obj/builtin_rules.o
@@ -137,7 +137,7 @@ $(FZ)/obj/builtin_rules.o: $(B)/builtin_rules.c $(HDRS)
 	@mkdir -p $(FZ)/obj
 	$(FUZZ_CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(addprefix $(FZ)/,$(FUZZERS)): $(FZ)/%: scripts/fuzz/%.c $(FUZZ_OBJ)
+$(addprefix $(FZ)/,$(FUZZERS)): $(FZ)/%: scripts/fuzz/%.c scripts/fuzz/json_check.h $(FUZZ_OBJ)
 	$(FUZZ_CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(DEP_LIBS)
 
 .PHONY: fuzz-smoke fuzz-build

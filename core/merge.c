@@ -55,8 +55,9 @@ typedef struct merge {
     char **rules;
     size_t nrules, caprules;
     long long files_uncounted; /* files of reports without a "files" list */
+    int files_partial, rules_partial; /* some report had no such list */
+    int have_rules;      /* m->rules holds a report's list */
     int rules_count;     /* the largest summary.rules */
-    int fmt001;          /* FMT001 was in force in every report that says */
     char *as_of;
     char lang[3];        /* the reports' language, "" until one says */
     int rep;             /* the report being read */
@@ -81,6 +82,8 @@ static int grow(void **v, size_t n, size_t *cap, size_t sz)
     *cap = want;
     return 0;
 }
+
+static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 #define PUSH(m, arr, n, cap) (grow((void **)&(m)->arr, (m)->n, &(m)->cap, sizeof *(m)->arr) == 0 ? &(m)->arr[(m)->n++] : NULL)
 
@@ -340,14 +343,33 @@ static int take_report(merge *m, lua_State *L)
         m->rules_count = rules > m->rules_count ? rules : m->rules_count;
     }
     lua_settop(L, doc);
-    size_t nrules_before = m->nrules;
-    if (take_strings(m, L, doc, "rules", &m->rules, &m->nrules, &m->caprules)) {
-        int has = 0;
-        for (size_t i = nrules_before; i < m->nrules; i++)
-            has |= strcmp(m->rules[i], "FMT001") == 0;
-        m->fmt001 &= has;
+    /* the rules in force: the same in every report that lists them */
+    char **rules = NULL;
+    size_t nrules = 0, caprules = 0;
+    if (take_strings(m, L, doc, "rules", &rules, &nrules, &caprules)) {
+        if (nrules)
+            qsort(rules, nrules, sizeof *rules, str_cmp);
+        int same = 1;
+        if (m->have_rules) {
+            same = nrules == m->nrules;
+            for (size_t i = 0; same && i < nrules; i++)
+                same = strcmp(rules[i], m->rules[i]) == 0;
+        }
+        if (!m->have_rules && !m->oom) {
+            m->rules = rules, m->nrules = nrules, m->caprules = caprules;
+            m->have_rules = 1;
+            rules = NULL, nrules = 0;
+        }
+        for (size_t i = 0; i < nrules; i++)
+            free(rules[i]);
+        free(rules);
+        if (!same)
+            return bad(m, "audited with other rules than the reports before it (its \"rules\" differ)");
+    } else {
+        m->rules_partial = 1;
     }
     if (!take_strings(m, L, doc, "files", &m->files, &m->nfiles, &m->capfiles)) {
+        m->files_partial = 1;
         if (lua_getfield(L, doc, "summary") == LUA_TTABLE)
             m->files_uncounted += int_field(L, lua_gettop(L), "files");
         lua_settop(L, doc);
@@ -515,11 +537,10 @@ static int agency_id_cmp(const void *pa, const void *pb)
     return c ? c : (a < b ? -1 : a > b);
 }
 
-static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static int is_input(const merge *m, const char *file)
 {
-    return file && bsearch(&file, m->files, m->nfiles, sizeof *m->files, str_cmp) != NULL;
+    return file && m->nfiles && bsearch(&file, m->files, m->nfiles, sizeof *m->files, str_cmp) != NULL;
 }
 
 /* FMT001 for each agency whose id an agency earlier in file order has
@@ -648,8 +669,10 @@ static int write_merged(const merge *m, isorules_report *r, isorules_summary *su
         isorules_agency a = {x->id, x->file, x->line, x->col, x->id_line, x->id_col};
         ir_report_agency(r, &a);
     }
-    return ir_report_end(r, sum, m->as_of, (const char *const *)m->files, m->nfiles,
-                         (const char *const *)m->rules, m->nrules);
+    static const char *const none[1] = {NULL};
+    const char *const *file_list = m->files_partial ? NULL : m->nfiles ? (const char *const *)m->files : none;
+    const char *const *rule_list = m->rules_partial ? NULL : m->nrules ? (const char *const *)m->rules : none;
+    return ir_report_end(r, sum, m->as_of, file_list, m->nfiles, rule_list, m->nrules);
 }
 
 int isorules_merge(isorules_report *r, const char *const *reports, int n, const char *lang,
@@ -658,7 +681,6 @@ int isorules_merge(isorules_report *r, const char *const *reports, int n, const 
     char scratch[8];
     merge m;
     memset(&m, 0, sizeof m);
-    m.fmt001 = 1;
     m.msg = msg && msglen ? msg : scratch;
     m.msglen = msg && msglen ? msglen : sizeof scratch;
     m.msg[0] = '\0';
@@ -672,11 +694,13 @@ int isorules_merge(isorules_report *r, const char *const *reports, int n, const 
     }
     if (rc == ISORULES_OK) {
         m.nfiles = sort_merge(m.files, m.nfiles, sizeof *m.files, str_cmp, str_same, NULL, str_free);
-        m.nrules = sort_merge(m.rules, m.nrules, sizeof *m.rules, str_cmp, str_same, NULL, str_free);
         m.nag = sort_merge(m.ag, m.nag, sizeof *m.ag, agency_cmp, agency_same, NULL, agency_free);
         /* FMT001 for a repeated id, when the shards ran it, in their language */
         const char *in = m.lang[0] ? m.lang : lang;
-        if (m.fmt001)
+        int fmt001 = !m.have_rules; /* reports that do not say: as by default */
+        for (size_t i = 0; i < m.nrules; i++)
+            fmt001 |= strcmp(m.rules[i], "FMT001") == 0;
+        if (fmt001)
             rc = repeated_ids(&m, in && strcmp(in, "vi") == 0);
     }
     if (rc == ISORULES_OK) {

@@ -291,10 +291,16 @@ static void json_tail(isorules_report *r, const isorules_summary *s, const char 
         fprintf(fp, ", \"line\": %d, \"column\": %d, \"id_line\": %d, \"id_column\": %d }", a->line,
                 a->col, a->id_line, a->id_col);
     }
-    fputs(r->nagencies ? "\n  ],\n" : "],\n", fp);
-    json_list(fp, "rules", rules, nrules);
-    fputs(",\n", fp);
-    json_list(fp, "files", files, nfiles);
+    fputs(r->nagencies ? "\n  ]" : "]", fp);
+    /* a list not known in full (a merge of reports without one) is left out */
+    if (rules) {
+        fputs(",\n", fp);
+        json_list(fp, "rules", rules, nrules);
+    }
+    if (files) {
+        fputs(",\n", fp);
+        json_list(fp, "files", files, nfiles);
+    }
     fputs("\n}\n", fp);
 }
 

@@ -10,7 +10,8 @@ void ir_report_begin(isorules_report *r, const char *as_of);
 void ir_report_finding(isorules_report *r, const isorules_finding *f);
 void ir_report_error(isorules_report *r, const isorules_error *err);
 void ir_report_agency(isorules_report *r, const isorules_agency *a);
-/* Returns ISORULES_OK, or ISORULES_ERROR when a write failed. */
+/* files and rules NULL: lists not known in full, left out of the JSON.
+ * Returns ISORULES_OK, or ISORULES_ERROR when a write failed. */
 int ir_report_end(isorules_report *r, const isorules_summary *s, const char *as_of,
                   const char *const *files, size_t nfiles, const char *const *rules, size_t nrules);
 

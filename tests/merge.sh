@@ -95,6 +95,10 @@ same "a finding about no file last, the final pass's errors last" "$tmp/tw.json"
 "$bin" merge --format json "$tmp/p2.json" "$tmp/p1.json" >"$tmp/p21.json"
 same "errors about paths: the order of the reports does not matter" "$tmp/p12.json" "$tmp/p21.json"
 
+"$bin" audit $A --format json --only QMS001 "$tmp/dup/b" >"$tmp/r1.json"
+run "reports of other rules" 2 merge "$tmp/dup-a.json" "$tmp/r1.json"
+has "are refused" "$tmp/err" 'r1.json: audited with other rules than the reports before it'
+
 # --- hostile reports
 printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "summary": { "files": 2147483647 } }\n' >"$tmp/big.json"
 run "counts past INT_MAX are clamped" 0 merge --format json "$tmp/big.json" "$tmp/big.json"
