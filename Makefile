@@ -81,7 +81,7 @@ CHECK_OBJ := $(patsubst core/%.c,$(C)/obj/%.o,$(LIB_SRC)) $(C)/obj/builtin_rules
 $(C)/isorules: core/cli.c $(CHECK_OBJ)
 	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) -o $@ $^ $(DEP_LIBS)
 
-$(C)/test_%: tests/test_%.c tests/helpers.h $(CHECK_OBJ)
+$(C)/test_%: tests/test_%.c tests/helpers.h scripts/fuzz/json_check.h $(CHECK_OBJ)
 	$(CC) $(BASE_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -Itests \
 	  -o $@ $< $(CHECK_OBJ) $(DEP_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
