@@ -179,101 +179,94 @@ static int next_item(lua_State *L, int list, lua_Integer i)
     return t == LUA_TNIL ? 0 : -1;
 }
 
-static int take_findings(merge *m, lua_State *L, int doc)
+/* One entry of a list, the object at index t: copied into m, or an error
+ * (the entry taken back). */
+typedef int (*take_fn)(merge *m, lua_State *L, int t);
+
+static int take_finding(merge *m, lua_State *L, int t)
 {
-    if (!get_list(L, doc, "findings"))
-        return bad(m, "the report has no findings list");
-    int list = lua_gettop(L), more;
-    for (lua_Integer i = 1; (more = next_item(L, list, i)) == 1; i++) {
-        int t = lua_gettop(L);
-        m_finding *f = PUSH(m, f, nf, capf);
-        if (!f)
-            return ISORULES_NOMEM;
-        char *sev = str_field(m, L, t, "severity");
-        *f = (m_finding){str_field(m, L, t, "rule"), str_field(m, L, t, "agency"), str_field(m, L, t, "subject"),
-                         str_field(m, L, t, "message"), str_field(m, L, t, "file"), severity_of(sev),
-                         int_field(L, t, "line"), int_field(L, t, "column"), 0, m->rep};
-        free(sev);
-        lua_getfield(L, t, "final");
-        f->final = lua_toboolean(L, -1);
-        lua_settop(L, t - 1);
-        int rc = copy_failed(m);
-        if (rc == ISORULES_OK && (!f->rule || !f->message || !f->file || f->severity < 0))
-            rc = bad(m, "a finding without rule, severity, message or file");
-        if (rc != ISORULES_OK) {
-            finding_free(f);
-            m->nf--;
-            return rc;
-        }
-    }
-    lua_settop(L, doc);
-    return more < 0 ? bad(m, "an entry of findings is not an object") : ISORULES_OK;
+    m_finding *f = PUSH(m, f, nf, capf);
+    if (!f)
+        return ISORULES_NOMEM;
+    char *sev = str_field(m, L, t, "severity");
+    *f = (m_finding){str_field(m, L, t, "rule"), str_field(m, L, t, "agency"), str_field(m, L, t, "subject"),
+                     str_field(m, L, t, "message"), str_field(m, L, t, "file"), severity_of(sev),
+                     int_field(L, t, "line"), int_field(L, t, "column"), 0, m->rep};
+    free(sev);
+    lua_getfield(L, t, "final");
+    f->final = lua_toboolean(L, -1);
+    int rc = copy_failed(m);
+    if (rc == ISORULES_OK && (!f->rule || !f->message || !f->file || f->severity < 0))
+        rc = bad(m, "a finding without rule, severity, message or file");
+    if (rc != ISORULES_OK)
+        finding_free(f), m->nf--;
+    return rc;
 }
 
-static int take_errors(merge *m, lua_State *L, int doc)
+static int take_error(merge *m, lua_State *L, int t)
 {
-    if (!get_list(L, doc, "errors"))
-        return ISORULES_OK;
-    int list = lua_gettop(L), more;
-    for (lua_Integer i = 1; (more = next_item(L, list, i)) == 1; i++) {
-        int t = lua_gettop(L);
-        m_error *x = PUSH(m, err, nerr, caperr);
-        if (!x)
-            return ISORULES_NOMEM;
-        memset(x, 0, sizeof *x);
-        x->seq = m->nerr;
-        x->rep = m->rep;
-        x->rule = str_field(m, L, t, "rule");
-        x->file = str_field(m, L, t, "file");
-        x->message = str_field(m, L, t, "message");
-        x->line = int_field(L, t, "line");
-        x->col = int_field(L, t, "column");
-        if (lua_getfield(L, t, "input") == LUA_TTABLE) {
-            x->input_file = str_field(m, L, t + 1, "file");
-            x->input_line = int_field(L, t + 1, "line");
-            x->input_col = int_field(L, t + 1, "column");
-        }
-        lua_settop(L, t - 1);
-        int rc = copy_failed(m);
-        if (rc == ISORULES_OK && (!x->file || !x->message))
-            rc = bad(m, "an error without file or message");
-        if (rc != ISORULES_OK) {
-            error_free(x);
-            m->nerr--;
-            return rc;
-        }
+    m_error *x = PUSH(m, err, nerr, caperr);
+    if (!x)
+        return ISORULES_NOMEM;
+    memset(x, 0, sizeof *x);
+    x->seq = m->nerr;
+    x->rep = m->rep;
+    x->rule = str_field(m, L, t, "rule");
+    x->file = str_field(m, L, t, "file");
+    x->message = str_field(m, L, t, "message");
+    x->line = int_field(L, t, "line");
+    x->col = int_field(L, t, "column");
+    if (lua_getfield(L, t, "input") == LUA_TTABLE) {
+        x->input_file = str_field(m, L, t + 1, "file");
+        x->input_line = int_field(L, t + 1, "line");
+        x->input_col = int_field(L, t + 1, "column");
     }
-    lua_settop(L, doc);
-    return more < 0 ? bad(m, "an entry of errors is not an object") : ISORULES_OK;
+    int rc = copy_failed(m);
+    if (rc == ISORULES_OK && (!x->file || !x->message))
+        rc = bad(m, "an error without file or message");
+    if (rc != ISORULES_OK)
+        error_free(x), m->nerr--;
+    return rc;
 }
 
-static int take_agencies(merge *m, lua_State *L, int doc)
+static int take_agency(merge *m, lua_State *L, int t)
 {
-    if (!get_list(L, doc, "agencies"))
-        return ISORULES_OK;
-    int list = lua_gettop(L), more;
-    for (lua_Integer i = 1; (more = next_item(L, list, i)) == 1; i++) {
-        int t = lua_gettop(L);
-        m_agency *a = PUSH(m, ag, nag, capag);
-        if (!a)
-            return ISORULES_NOMEM;
-        *a = (m_agency){str_field(m, L, t, "id"), str_field(m, L, t, "file"), int_field(L, t, "line"),
-                        int_field(L, t, "column"), int_field(L, t, "id_line"), int_field(L, t, "id_column"),
-                        m->nag};
-        if (!a->id_line) /* a report without id positions: the document's */
-            a->id_line = a->line, a->id_col = a->col;
-        lua_settop(L, t - 1);
-        int rc = copy_failed(m);
-        if (rc == ISORULES_OK && !a->file)
-            rc = bad(m, "an agency without file");
-        if (rc != ISORULES_OK) {
-            agency_free(a);
-            m->nag--;
-            return rc;
-        }
+    m_agency *a = PUSH(m, ag, nag, capag);
+    if (!a)
+        return ISORULES_NOMEM;
+    *a = (m_agency){str_field(m, L, t, "id"), str_field(m, L, t, "file"), int_field(L, t, "line"),
+                    int_field(L, t, "column"), int_field(L, t, "id_line"), int_field(L, t, "id_column"),
+                    m->nag};
+    if (!a->id_line) /* a report without id positions: the document's */
+        a->id_line = a->line, a->id_col = a->col;
+    int rc = copy_failed(m);
+    if (rc == ISORULES_OK && !a->file)
+        rc = bad(m, "an agency without file");
+    if (rc != ISORULES_OK)
+        agency_free(a), m->nag--;
+    return rc;
+}
+
+/* Every entry of doc[name] (a list of objects) through take; a report
+ * without the list is refused when it must have it. */
+static int take_list(merge *m, lua_State *L, int doc, const char *name, int required, take_fn take)
+{
+    char why[80];
+    if (!get_list(L, doc, name)) {
+        snprintf(why, sizeof why, "the report has no %s list", name);
+        return required ? bad(m, why) : ISORULES_OK;
+    }
+    int list = lua_gettop(L), more = 0, rc = ISORULES_OK;
+    for (lua_Integer i = 1; rc == ISORULES_OK && (more = next_item(L, list, i)) == 1; i++) {
+        rc = take(m, L, lua_gettop(L));
+        lua_settop(L, list);
     }
     lua_settop(L, doc);
-    return more < 0 ? bad(m, "an entry of agencies is not an object") : ISORULES_OK;
+    if (rc == ISORULES_OK && more < 0) {
+        snprintf(why, sizeof why, "an entry of %s is not an object", name);
+        rc = bad(m, why);
+    }
+    return rc;
 }
 
 /* The strings of doc[name] into (*v, *n, *cap); 0 when it has none. */
@@ -331,11 +324,11 @@ static int take_report(merge *m, lua_State *L)
     }
     free(lang);
 
-    int rc = take_findings(m, L, doc);
+    int rc = take_list(m, L, doc, "findings", 1, take_finding);
     if (rc == ISORULES_OK)
-        rc = take_errors(m, L, doc);
+        rc = take_list(m, L, doc, "errors", 0, take_error);
     if (rc == ISORULES_OK)
-        rc = take_agencies(m, L, doc);
+        rc = take_list(m, L, doc, "agencies", 0, take_agency);
     if (rc != ISORULES_OK)
         return rc;
     if (lua_getfield(L, doc, "summary") == LUA_TTABLE) {
