@@ -92,8 +92,7 @@ static int run_reset(isorules_engine *e, void *ud)
 {
     (void)ud;
     lua_State *L = e->L;
-    static const char *const tables[] = {"legal", "catalog", "plan", "agency_ids",
-                                         "kept", "catalogs_by_province", NULL};
+    static const char *const tables[] = {"legal", "catalog", "plan", "catalogs_by_province", NULL};
     lua_newtable(L);
     for (int i = 0; tables[i]; i++) {
         lua_newtable(L);
@@ -627,16 +626,67 @@ void ir_repeated_agency_message(const char *id, int vi, char *buf, size_t n)
         snprintf(buf, n, "agency id '%.200s' is already used by an earlier agency", id);
 }
 
+/* ---- the agency index: the first agency of each id ---- */
+
+static size_t hash_id(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
+long ir_index_find(const isorules_engine *e, const char *id, size_t n)
+{
+    if (!e->nidslots)
+        return -1;
+    size_t mask = e->nidslots - 1;
+    for (size_t i = hash_id(id, n) & mask; e->idslots[i]; i = (i + 1) & mask) {
+        const char *s = e->index[e->idslots[i] - 1].id;
+        if (strncmp(s, id, n) == 0 && s[n] == 0)
+            return (long)e->idslots[i] - 1;
+    }
+    return -1;
+}
+
+static void idslot_put(uint32_t *slots, size_t nslots, const char *id, uint32_t v)
+{
+    size_t mask = nslots - 1, i = hash_id(id, strlen(id)) & mask;
+    while (slots[i])
+        i = (i + 1) & mask;
+    slots[i] = v;
+}
+
+/* Makes entry i the owner of its id unless an earlier agency has it:
+ * 1 when it does, 0 when the id is taken, -1 when out of memory. */
+static int index_claim(isorules_engine *e, size_t i)
+{
+    const char *id = e->index[i].id;
+    if (ir_index_find(e, id, strlen(id)) >= 0)
+        return 0;
+    if (e->nidslots < 2 * (e->nowners + 1)) { /* keep the load under one half */
+        size_t want = e->nidslots ? e->nidslots * 2 : 256;
+        uint32_t *ns = calloc(want, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t k = 0; k < e->nidslots; k++)
+            if (e->idslots[k])
+                idslot_put(ns, want, e->index[e->idslots[k] - 1].id, e->idslots[k]);
+        free(e->idslots);
+        e->idslots = ns;
+        e->nidslots = want;
+    }
+    idslot_put(e->idslots, e->nidslots, id, (uint32_t)i + 1);
+    e->nowners++;
+    return 1;
+}
+
 /* Takes in the agencies of a finished file, in order: the index, repeated
  * ids (FMT001, which only the file order can decide), the kept facts. */
 static int take_in(isorules_engine *e, void *ud)
 {
     ir_file *f = ud;
     lua_State *L = e->L;
-    run_field(L, "agency_ids");
-    int ids = lua_gettop(L);
-    run_field(L, "kept");
-    int kept = lua_gettop(L);
     for (size_t n = 0; n < f->naudited; n++) {
         ir_audited *au = &f->audited[n];
         if (e->nindex == e->capindex) {
@@ -652,18 +702,17 @@ static int take_in(isorules_engine *e, void *ud)
         memset(&au->a, 0, sizeof au->a);
         a->owns_id = 0;
         if (a->id) {
-            if (lua_getfield(L, ids, a->id) != LUA_TNIL) {
+            int claimed = index_claim(e, e->nindex - 1);
+            if (claimed < 0)
+                return luaL_error(L, "not enough memory");
+            a->owns_id = claimed;
+            if (!claimed) {
                 char vi[300], en[300];
                 ir_repeated_agency_message(a->id, 1, vi, sizeof vi);
                 ir_repeated_agency_message(a->id, 0, en, sizeof en);
                 e->cur_agency = NULL;
                 ir_fmt(e, "FMT001", a->id, vi, en, a->file, au->id_line, au->id_col);
-            } else {
-                lua_pushboolean(L, 1);
-                lua_setfield(L, ids, a->id);
-                a->owns_id = 1;
             }
-            lua_pop(L, 1);
         }
         size_t k = 0;
         for (size_t i = 0; i < e->nrules && k < au->nkept; i++) {
@@ -673,23 +722,10 @@ static int take_in(isorules_engine *e, void *ud)
             const ir_buf *b = &au->kept[k++];
             if (b->n == 0)
                 continue; /* keep returned nil, or failed */
-            if (lua_getfield(L, kept, r->info.id) != LUA_TTABLE) {
-                lua_pop(L, 1);
-                lua_newtable(L);
-                lua_pushvalue(L, -1);
-                lua_setfield(L, kept, r->info.id);
-            }
-            int t = lua_gettop(L);
-            if (b->oom || ir_keep_load(e, b, (uint32_t)e->nindex) != 0)
+            if (b->oom || ir_keep_add(e, (uint32_t)i, (uint32_t)(e->nindex - 1), b) != 0)
                 return luaL_error(L, "not enough memory");
-            lua_pushvalue(L, -1);
-            lua_rawseti(L, t, (lua_Integer)e->nindex);
-            if (a->owns_id)
-                lua_setfield(L, t, a->id);
-            lua_settop(L, t - 1);
         }
     }
-    lua_settop(L, ids - 1);
     return ISORULES_OK;
 }
 
@@ -761,14 +797,6 @@ static int plan_rules(isorules_engine *e, void *ud)
     return ISORULES_OK;
 }
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    if (!v)
-        return;
-    lua_pushstring(L, v);
-    lua_setfield(L, -2, k);
-}
-
 static int final_pass(isorules_engine *e, void *ud)
 {
     lua_State *L = e->L;
@@ -780,21 +808,8 @@ static int final_pass(isorules_engine *e, void *ud)
         return ISORULES_OK;
     ir_ctx_push(L);
     int ctx = lua_gettop(L);
-    lua_createtable(L, (int)e->nindex, 0);
-    for (size_t i = 0; i < e->nindex; i++) {
-        const ir_agency *a = &e->index[i];
-        lua_createtable(L, 0, 8);
-        set_str(L, "id", a->id);
-        set_str(L, "name", a->name);
-        set_str(L, "level", a->level);
-        set_str(L, "parent", a->parent);
-        set_str(L, "province", a->province);
-        set_str(L, "role", a->role);
-        set_str(L, "file", ir_file_name(e, a->file));
-        lua_pushinteger(L, a->line);
-        lua_setfield(L, -2, "line");
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    ir_keep_begin(L);
+    ir_view_push(L, -1);
     int index = lua_gettop(L);
     lua_pushvalue(L, index);
     lua_setfield(L, ctx, "index");
@@ -810,18 +825,14 @@ static int final_pass(isorules_engine *e, void *ud)
         const ir_rule *r = &e->rules[k];
         if (!r->selected || r->scope != SCOPE_MODEL)
             continue;
-        run_field(L, "kept");
-        if (lua_getfield(L, -1, r->info.id) == LUA_TNIL) {
-            lua_pop(L, 1);
-            lua_newtable(L);
-        }
+        ir_view_push(L, (int)k);
         lua_setfield(L, ctx, "kept");
-        lua_pop(L, 1);
         call_rule(e, r, r->check_ref, index, 0);
     }
     e->final_pass = 0;
     lua_pushnil(L);
     lua_setfield(L, ctx, "kept");
+    ir_keep_end(L);
     lua_settop(L, ctx - 1);
     return ISORULES_OK;
 }

@@ -395,7 +395,6 @@ int isorules_open(isorules_engine **out)
     atomic_init(&e->cancel, 0);
     ir_pos_init(&e->reg);
     ir_pos_init(&e->unit);
-    ir_pos_init(&e->kept);
     if (ir_sandbox_open(e) != ISORULES_OK) {
         free(e);
         return ISORULES_NOMEM;
@@ -443,9 +442,15 @@ void ir_run_free(isorules_engine *e)
     free(e->index);
     e->index = NULL;
     e->nindex = e->capindex = 0;
+    free(e->idslots);
+    e->idslots = NULL;
+    e->nidslots = e->nowners = 0;
+    free(e->kept);
+    e->kept = NULL;
+    e->nkept = e->capkept = 0;
+    ir_arena_free(&e->kept_bytes);
     ir_pos_clear(&e->reg);
     ir_pos_clear(&e->unit);
-    ir_pos_clear(&e->kept);
 }
 
 void isorules_clear_inputs(isorules_engine *e)
@@ -478,7 +483,6 @@ void isorules_close(isorules_engine *e)
     pending_free(e);
     ir_pos_free(&e->reg);
     ir_pos_free(&e->unit);
-    ir_pos_free(&e->kept);
     free(e->only);
     free(e->skip);
     free(e);

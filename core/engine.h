@@ -87,6 +87,13 @@ typedef struct ir_audited {
     size_t nkept;
 } ir_audited;
 
+/* What a model rule's keep returned for an agency: bytes (keep.c) in the
+ * engine's arena. rule: its index in the engine's rules. */
+typedef struct ir_keptref {
+    const char *p;
+    uint32_t agency, len, rule;
+} ir_keptref;
+
 typedef struct ir_input {
     char *path; /* as given; NULL for a buffer */
     char *name; /* buffer name */
@@ -178,9 +185,14 @@ struct isorules_engine {
     size_t nfiles;
     char **last_names;  /* the last run's input files, for isorules_input_name */
     size_t nlast_names;
-    ir_posstore reg, unit, kept; /* registers; the agency being audited; kept nodes */
+    ir_posstore reg, unit; /* registers; the agency being audited */
     ir_agency *index;
     size_t nindex, capindex;
+    uint32_t *idslots; /* the index's first agency of each id: 1 + its entry, 0 = empty */
+    size_t nidslots, nowners; /* a power of two, or 0; ids in it */
+    ir_arena kept_bytes; /* what keep functions returned, in agency order */
+    ir_keptref *kept;
+    size_t nkept, capkept;
     ir_findings *sink;  /* where findings go now */
     uint32_t cur_file;  /* file being read */
     int cur_line, cur_col; /* the document being audited */
@@ -235,12 +247,21 @@ void ir_repeated_agency_message(const char *id, int vi, char *buf, size_t n);
 /* The rule with this id, or NULL. */
 ir_rule *ir_rule_get(isorules_engine *e, const char *id);
 
-/* keep.c: a kept value as bytes, and back (with its positions, into the
- * kept store, tagged with the agency). ir_keep_load pushes the value and
- * returns 0, or -1 for bytes it could not read. */
+/* keep.c: a kept value as bytes (in a worker), taken in by the engine (0,
+ * or -1 when out of memory), and read back in the final pass through the
+ * views: ctx.index (rule -1) and ctx.kept of a rule (its index), read-only
+ * tables whose entries are made when asked for. Decoded tables carry their
+ * positions (ir_keep_node) between ir_keep_begin and ir_keep_end. */
 void ir_keep_save(isorules_engine *e, ir_buf *b, int idx);
-int ir_keep_load(isorules_engine *e, const ir_buf *b, uint32_t agency);
+int ir_keep_add(isorules_engine *e, uint32_t rule, uint32_t agency, const ir_buf *b);
+void ir_keep_begin(lua_State *L);
+void ir_keep_end(lua_State *L);
+void ir_view_push(lua_State *L, int rule); /* stack: +1 */
+/* The position record of the decoded kept table at idx, or NULL. */
+const ir_node *ir_keep_node(lua_State *L, int idx, const ir_posstore **store);
 void ir_buf_free(ir_buf *b);
+/* The index entry (0-based) of the first agency with this id, or -1. */
+long ir_index_find(const isorules_engine *e, const char *id, size_t n);
 
 /* model.c */
 enum { KIND_NOTMAP, KIND_NONE, KIND_UNKNOWN, KIND_AGENCY, KIND_LEGAL, KIND_CATALOG, KIND_PLAN, KIND_EXPECT };
@@ -288,8 +309,9 @@ char **ir_box_new(lua_State *L);
 /* Pushes the normalised identifier (RULES.md) of s and returns its text, or
  * pushes nothing and returns NULL for invalid UTF-8. stack: +1 or +0 */
 char *ir_normalize_boxed(lua_State *L, const char *s, size_t n, size_t *outn);
-/* position lookups over the three stores */
-const ir_node *ir_node_of(isorules_engine *e, const void *obj, const ir_posstore **store);
+/* The position record of the table at idx (the agency being audited, the
+ * registers, kept values), or NULL; *store gets the store it is in. */
+const ir_node *ir_node_of(isorules_engine *e, lua_State *L, int idx, const ir_posstore **store);
 void ir_rules_open_lib(lua_State *L, isorules_engine *e);
 
 #endif

@@ -1,11 +1,19 @@
 /* keep.c: what model rules' keep functions return, carried from the Lua
- * state that audited an agency to the one that runs the final pass.
+ * state that audited an agency to the final pass, and the views the final
+ * pass gives model rules over it and over the agency index.
  *
- * A kept value is written to bytes in the worker's state and read back in
- * the engine's, with the positions of its tables: so one code path serves one
- * thread and many, and a report with -j 2 is the one with -j 1. Values are
- * data: nil, booleans, numbers, strings, isorules.null and tables (shared and
- * cyclic ones keep their shape); functions and other userdata become nil. */
+ * A kept value is written to bytes in the worker's state, with the positions
+ * of its tables: so one code path serves one thread and many, and a report
+ * with -j 2 is the one with -j 1. The engine keeps the bytes, a few hundred
+ * an agency (ENGINE.md "Streaming"), and the final pass decodes an agency's
+ * value only when a rule asks for it (ctx.kept[i]): a country's kept values
+ * never live as Lua tables all at once. A decoded table's positions are a
+ * userdata held by a weak-keyed table, so they die with it and no other
+ * table at its address can inherit them.
+ *
+ * Values are data: nil, booleans, numbers, strings, isorules.null and tables
+ * (shared and cyclic ones keep their shape); functions and other userdata
+ * become nil. Integers are written as variable-length numbers. */
 #include <stdlib.h>
 #include <string.h>
 #include <lauxlib.h>
@@ -14,13 +22,14 @@
 #include "load.h"
 
 #define KEEP_MAX_DEPTH 32
+#define KEPT_POS "isorules.kept_pos" /* registry: decoded table -> kept_pos */
 
 enum { T_NIL = 'n', T_FALSE = 'f', T_TRUE = 't', T_INT = 'i', T_NUM = 'd', T_STR = 's',
        T_NULLITEM = 'u', T_TABLE = 'T', T_REF = 'R', T_END = 'E' };
 
 static void put(ir_buf *b, const void *p, size_t n)
 {
-    if (b->oom)
+    if (b->oom || n == 0)
         return;
     if (b->n + n > b->cap) {
         size_t want = b->cap ? b->cap : 256;
@@ -39,11 +48,26 @@ static void put(ir_buf *b, const void *p, size_t n)
 }
 
 static void put_byte(ir_buf *b, char c) { put(b, &c, 1); }
-static void put_i32(ir_buf *b, int32_t v) { put(b, &v, sizeof v); }
+
+/* unsigned LEB128: 7 bits a byte, low bits first */
+static void put_uv(ir_buf *b, uint64_t v)
+{
+    unsigned char t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (unsigned char)v;
+    put(b, t, n);
+}
+
+/* a signed number, zigzagged so that small magnitudes stay short */
+static void put_sv(ir_buf *b, int64_t v) { put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
 
 static void put_str(ir_buf *b, const char *s, size_t n)
 {
-    put_i32(b, (int32_t)n);
+    put_uv(b, n);
     put(b, s, n);
 }
 
@@ -64,9 +88,8 @@ static void save_value(isorules_engine *e, ir_buf *b, int idx, int seen, int *nt
         return;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) {
-            lua_Integer v = lua_tointeger(L, idx);
             put_byte(b, T_INT);
-            put(b, &v, sizeof v);
+            put_sv(b, (int64_t)lua_tointeger(L, idx));
         } else {
             lua_Number v = lua_tonumber(L, idx);
             put_byte(b, T_NUM);
@@ -92,7 +115,7 @@ static void save_value(isorules_engine *e, ir_buf *b, int idx, int seen, int *nt
     lua_pushvalue(L, idx);
     if (lua_rawget(L, seen) == LUA_TNUMBER) {
         put_byte(b, T_REF);
-        put_i32(b, (int32_t)lua_tointeger(L, -1));
+        put_uv(b, (uint64_t)lua_tointeger(L, -1));
         lua_pop(L, 1);
         return;
     }
@@ -108,21 +131,19 @@ static void save_value(isorules_engine *e, ir_buf *b, int idx, int seen, int *nt
     const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, idx));
     put_byte(b, nd ? 1 : 0);
     if (nd) {
-        put_i32(b, nd->line);
-        put_i32(b, nd->col);
-        put_i32(b, (int32_t)nd->file);
+        put_sv(b, nd->line);
+        put_sv(b, nd->col);
+        put_uv(b, nd->file);
         put_byte(b, (char)nd->kind);
-        put_i32(b, (int32_t)nd->count);
+        put_uv(b, nd->count);
         for (uint32_t i = 0; i < nd->count; i++) {
             const ir_entry *en = &e->unit.ents[nd->first + i];
-            if (en->key)
-                put_str(b, en->key, en->klen);
-            else
-                put_i32(b, -1);
-            put_i32(b, en->kline);
-            put_i32(b, en->kcol);
-            put_i32(b, en->line);
-            put_i32(b, en->col);
+            put_uv(b, en->key ? en->klen + 1 : 0); /* 0: a list item, no key */
+            put(b, en->key, en->key ? en->klen : 0);
+            put_sv(b, en->kline);
+            put_sv(b, en->kcol);
+            put_sv(b, en->line);
+            put_sv(b, en->col);
         }
     }
     luaL_checkstack(L, 4, "keep");
@@ -145,74 +166,192 @@ void ir_keep_save(isorules_engine *e, ir_buf *b, int idx)
     lua_pop(L, 1);
 }
 
+/* ---- the engine keeps the bytes ---- */
+
+int ir_keep_add(isorules_engine *e, uint32_t rule, uint32_t agency, const ir_buf *b)
+{
+    if (b->n > UINT32_MAX)
+        return -1;
+    if (e->nkept == e->capkept) {
+        size_t want = e->capkept ? e->capkept * 2 : 256;
+        ir_keptref *nv = realloc(e->kept, want * sizeof *nv);
+        if (!nv)
+            return -1;
+        e->kept = nv;
+        e->capkept = want;
+    }
+    char *p = ir_arena_copy(&e->kept_bytes, b->p, b->n);
+    if (!p)
+        return -1;
+    e->kept[e->nkept++] = (ir_keptref){p, agency, (uint32_t)b->n, rule};
+    return 0;
+}
+
+/* The first entry for an agency at or after agency (0-based). Entries are
+ * in agency order: the engine takes agencies in file order. */
+static size_t kept_from(const isorules_engine *e, uint32_t agency)
+{
+    size_t lo = 0, hi = e->nkept;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->kept[mid].agency < agency)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The bytes rule kept for agency, or NULL. */
+static const ir_keptref *kept_find(const isorules_engine *e, uint32_t rule, uint32_t agency)
+{
+    for (size_t k = kept_from(e, agency); k < e->nkept && e->kept[k].agency == agency; k++)
+        if (e->kept[k].rule == rule)
+            return &e->kept[k];
+    return NULL;
+}
+
 /* ---- reading back ---- */
 
 typedef struct reader {
-    const ir_buf *b;
-    size_t pos;
+    const char *p;
+    size_t n, pos;
     int bad;
 } reader;
 
-static int get(reader *r, void *p, size_t n)
+static int get_byte(reader *r)
 {
-    if (r->bad || r->pos + n > r->b->n) {
+    if (r->bad || r->pos >= r->n) {
         r->bad = 1;
-        memset(p, 0, n);
         return 0;
     }
-    memcpy(p, r->b->p + r->pos, n);
-    r->pos += n;
-    return 1;
+    return (unsigned char)r->p[r->pos++];
 }
 
-static int32_t get_i32(reader *r)
+static uint64_t get_uv(reader *r)
 {
-    int32_t v;
-    get(r, &v, sizeof v);
-    return v;
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        int c = get_byte(r);
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return v;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static int64_t get_sv(reader *r)
+{
+    uint64_t u = get_uv(r);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static int get_int(reader *r)
+{
+    int64_t v = get_sv(r);
+    if (v < INT32_MIN || v > INT32_MAX)
+        r->bad = 1;
+    return (int)v;
+}
+
+/* n bytes of text at the reader, or NULL past the end */
+static const char *get_text(reader *r, uint64_t n)
+{
+    if (r->bad || n > r->n - r->pos) {
+        r->bad = 1;
+        return NULL;
+    }
+    const char *s = r->p + r->pos;
+    r->pos += (size_t)n;
+    return s;
+}
+
+/* The positions of a decoded table: a store of one record, so that the
+ * lookups of pos.h serve it as they serve the others. Its keys point into
+ * the engine's kept bytes, which live until the run is freed. */
+typedef struct kept_pos {
+    ir_posstore ps;
+    ir_node node;
+    ir_entry ents[];
+} kept_pos;
+
+/* Reads a table's position record and hangs it on the table at t. */
+static void load_pos(lua_State *L, reader *r, int t, uint32_t agency)
+{
+    int line = get_int(r), col = get_int(r);
+    uint64_t file = get_uv(r);
+    int kind = get_byte(r);
+    uint64_t n = get_uv(r);
+    if (r->bad || n > (r->n - r->pos) / 5 || file > UINT32_MAX) { /* an entry takes 5 bytes or more */
+        r->bad = 1;
+        return;
+    }
+    kept_pos *kp = lua_newuserdatauv(L, sizeof *kp + (size_t)n * sizeof(ir_entry), 0);
+    memset(kp, 0, sizeof *kp);
+    kp->node = (ir_node){.obj = lua_topointer(L, t), .line = line, .col = col, .file = (uint32_t)file,
+                         .count = (uint32_t)n, .kind = (uint8_t)kind, .agency = agency + 1};
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        ir_entry *en = &kp->ents[i];
+        uint64_t klen = get_uv(r);
+        en->key = klen ? get_text(r, klen - 1) : NULL;
+        en->klen = klen ? (size_t)(klen - 1) : 0;
+        en->kline = get_int(r);
+        en->kcol = get_int(r);
+        en->line = get_int(r);
+        en->col = get_int(r);
+    }
+    kp->ps.nodes = &kp->node;
+    kp->ps.n = kp->ps.cap = 1;
+    kp->ps.ents = kp->ents;
+    kp->ps.ne = kp->ps.cape = (size_t)n;
+    lua_getfield(L, LUA_REGISTRYINDEX, KEPT_POS);
+    lua_pushvalue(L, t);
+    lua_pushvalue(L, -3);
+    lua_rawset(L, -3);
+    lua_pop(L, 2);
 }
 
 /* Pushes the next value. tables: a list of the tables read so far (for
  * refs). stack: +1 */
-static void load_value(isorules_engine *e, reader *r, int tables, uint32_t agency)
+static void load_value(lua_State *L, reader *r, int tables, uint32_t agency, int depth)
 {
-    lua_State *L = e->L;
-    char tag = 0;
-    get(r, &tag, 1);
+    int tag = get_byte(r);
     switch (tag) {
     case T_FALSE:
     case T_TRUE:
         lua_pushboolean(L, tag == T_TRUE);
         return;
-    case T_INT: {
-        lua_Integer v;
-        get(r, &v, sizeof v);
-        lua_pushinteger(L, v);
+    case T_INT:
+        lua_pushinteger(L, (lua_Integer)get_sv(r));
         return;
-    }
     case T_NUM: {
-        lua_Number v;
-        get(r, &v, sizeof v);
+        lua_Number v = 0;
+        const char *s = get_text(r, sizeof v);
+        if (s)
+            memcpy(&v, s, sizeof v);
         lua_pushnumber(L, v);
         return;
     }
     case T_STR: {
-        int32_t n = get_i32(r);
-        if (n < 0 || r->pos + (size_t)n > r->b->n) {
-            r->bad = 1;
+        uint64_t n = get_uv(r);
+        const char *s = get_text(r, n);
+        if (s)
+            lua_pushlstring(L, s, (size_t)n);
+        else
             lua_pushnil(L);
-            return;
-        }
-        lua_pushlstring(L, r->b->p + r->pos, (size_t)n);
-        r->pos += (size_t)n;
         return;
     }
     case T_NULLITEM:
         lua_pushlightuserdata(L, IR_NULL_ITEM);
         return;
-    case T_REF:
-        lua_rawgeti(L, tables, (lua_Integer)get_i32(r) + 1);
+    case T_REF: {
+        uint64_t k = get_uv(r);
+        if (k >= (uint64_t)lua_rawlen(L, tables))
+            r->bad = 1;
+        lua_rawgeti(L, tables, (lua_Integer)k + 1);
         return;
+    }
     case T_TABLE:
         break;
     default:
@@ -221,57 +360,25 @@ static void load_value(isorules_engine *e, reader *r, int tables, uint32_t agenc
         lua_pushnil(L);
         return;
     }
+    if (depth > KEEP_MAX_DEPTH + 1) { /* the writer stops at its depth */
+        r->bad = 1;
+        lua_pushnil(L);
+        return;
+    }
     luaL_checkstack(L, 6, "keep");
     lua_newtable(L);
     int t = lua_gettop(L);
     lua_pushvalue(L, t);
     lua_rawseti(L, tables, (lua_Integer)lua_rawlen(L, tables) + 1);
-    char has_pos = 0;
-    get(r, &has_pos, 1);
-    if (has_pos) {
-        int line = get_i32(r), col = get_i32(r);
-        uint32_t file = (uint32_t)get_i32(r);
-        char kind = 0;
-        get(r, &kind, 1);
-        int32_t n = get_i32(r);
-        long idx = ir_pos_add(&e->kept, lua_topointer(L, t), kind, line, col, file);
-        if (idx < 0)
-            luaL_error(L, "not enough memory");
-        e->kept.nodes[idx].agency = agency;
-        ir_entry *ents = n > 0 ? calloc((size_t)n, sizeof *ents) : NULL;
-        if (n > 0 && !ents)
-            luaL_error(L, "not enough memory");
-        for (int32_t i = 0; i < n && !r->bad; i++) {
-            int32_t klen = get_i32(r);
-            if (klen >= 0 && r->pos + (size_t)klen <= r->b->n) {
-                /* the store copies the text (ir_pos_set_entries) */
-                ents[i].key = r->b->p + r->pos;
-                ents[i].klen = (size_t)klen;
-                r->pos += (size_t)klen;
-            } else if (klen >= 0) {
-                r->bad = 1;
-            }
-            ents[i].kline = get_i32(r);
-            ents[i].kcol = get_i32(r);
-            ents[i].line = get_i32(r);
-            ents[i].col = get_i32(r);
-        }
-        int rc = ir_pos_set_entries(&e->kept, idx, ents, (size_t)(n > 0 ? n : 0));
-        free(ents);
-        if (rc != 0)
-            luaL_error(L, "not enough memory");
-    }
-    for (;;) {
-        if (r->bad || r->pos >= r->b->n) {
-            r->bad = 1;
-            break;
-        }
-        if (r->b->p[r->pos] == T_END) {
+    if (get_byte(r))
+        load_pos(L, r, t, agency);
+    while (!r->bad) {
+        if (r->pos < r->n && r->p[r->pos] == T_END) {
             r->pos++;
             break;
         }
-        load_value(e, r, tables, agency);
-        load_value(e, r, tables, agency);
+        load_value(L, r, tables, agency, depth + 1);
+        load_value(L, r, tables, agency, depth + 1);
         if (lua_isnil(L, -2) || (lua_type(L, -2) == LUA_TNUMBER && lua_tonumber(L, -2) != lua_tonumber(L, -2)))
             lua_pop(L, 2); /* a key that cannot be a key */
         else
@@ -279,14 +386,247 @@ static void load_value(isorules_engine *e, reader *r, int tables, uint32_t agenc
     }
 }
 
-int ir_keep_load(isorules_engine *e, const ir_buf *b, uint32_t agency)
+/* Pushes the value rule kept for agency (0-based), nil when none; raises
+ * on bytes it cannot read. stack: +1 */
+static void kept_push(isorules_engine *e, uint32_t rule, uint32_t agency)
 {
     lua_State *L = e->L;
-    reader r = {b, 0, 0};
+    const ir_keptref *k = kept_find(e, rule, agency);
+    if (!k) {
+        lua_pushnil(L);
+        return;
+    }
+    reader r = {k->p, k->len, 0, 0};
     lua_newtable(L); /* tables read, for refs */
     int tables = lua_gettop(L);
-    load_value(e, &r, tables, agency);
+    load_value(L, &r, tables, agency, 0);
+    if (r.bad)
+        luaL_error(L, "kept value of agency %d unreadable", (int)agency + 1);
     lua_replace(L, tables);
-    lua_settop(L, tables);
-    return r.bad ? -1 : 0;
+}
+
+const ir_node *ir_keep_node(lua_State *L, int idx, const ir_posstore **store)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, KEPT_POS) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    lua_pushvalue(L, idx);
+    lua_rawget(L, -2);
+    kept_pos *kp = lua_touserdata(L, -1);
+    lua_pop(L, 2); /* the table at idx holds kp alive */
+    if (!kp)
+        return NULL;
+    if (store)
+        *store = &kp->ps;
+    return &kp->node;
+}
+
+/* ---- the final pass's views: ctx.index and ctx.kept ---- */
+
+static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lua_getextraspace(L); }
+
+static int l_readonly(lua_State *L)
+{
+    return luaL_error(L, "ctx.index and ctx.kept are read-only");
+}
+
+/* The 0-based agency for key k of a view: an integer 1..n, or (ids) the
+ * first agency with that id; -1 when none. */
+static long view_agency(isorules_engine *e, lua_State *L, int k, int ids)
+{
+    if (lua_type(L, k) == LUA_TNUMBER) {
+        int ok;
+        lua_Integer i = lua_tointegerx(L, k, &ok);
+        return ok && i >= 1 && (lua_Unsigned)i <= e->nindex ? (long)(i - 1) : -1;
+    }
+    if (ids && lua_type(L, k) == LUA_TSTRING) {
+        size_t n;
+        const char *s = lua_tolstring(L, k, &n);
+        return ir_index_find(e, s, n);
+    }
+    return -1;
+}
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    if (!v)
+        return;
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+}
+
+/* Pushes the index entry of agency i (0-based), or of kept[i] for a rule,
+ * from the view's cache (upvalue 1, weak values) or made now, so that a
+ * view gives the same table while a rule holds it. stack: +1 */
+static void view_get(lua_State *L, long i, int rule)
+{
+    isorules_engine *e = engine_of(L);
+    if (lua_rawgeti(L, lua_upvalueindex(1), i + 1) != LUA_TNIL)
+        return;
+    lua_pop(L, 1);
+    if (rule >= 0) {
+        kept_push(e, (uint32_t)rule, (uint32_t)i);
+    } else {
+        const ir_agency *a = &e->index[i];
+        lua_createtable(L, 0, 8);
+        set_str(L, "id", a->id);
+        set_str(L, "name", a->name);
+        set_str(L, "level", a->level);
+        set_str(L, "parent", a->parent);
+        set_str(L, "province", a->province);
+        set_str(L, "role", a->role);
+        set_str(L, "file", ir_file_name(e, a->file));
+        lua_pushinteger(L, a->line);
+        lua_setfield(L, -2, "line");
+    }
+    if (!lua_isnil(L, -1)) {
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, lua_upvalueindex(1), i + 1);
+    }
+}
+
+/* upvalues: cache, rule (-1: the index) */
+static int l_view_index(lua_State *L)
+{
+    isorules_engine *e = engine_of(L);
+    int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
+    long i = view_agency(e, L, 2, rule >= 0);
+    if (i < 0)
+        lua_pushnil(L);
+    else
+        view_get(L, i, rule);
+    return 1;
+}
+
+/* The first agency with a value in the view after agency i (0-based; -1:
+ * from the start), or -1. */
+static long view_next(isorules_engine *e, int rule, long i)
+{
+    if (rule < 0)
+        return (size_t)(i + 1) < e->nindex ? i + 1 : -1;
+    for (size_t k = kept_from(e, (uint32_t)(i + 1)); k < e->nkept; k++)
+        if (e->kept[k].rule == (uint32_t)rule)
+            return (long)e->kept[k].agency;
+    return -1;
+}
+
+/* # of a view: the index's length; for kept, the last agency with a value
+ * (a border of the table the view stands for). */
+static int l_view_len(lua_State *L)
+{
+    isorules_engine *e = engine_of(L);
+    int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
+    lua_Integer n = 0;
+    if (rule < 0) {
+        n = (lua_Integer)e->nindex;
+    } else {
+        for (size_t k = e->nkept; k-- > 0;)
+            if (e->kept[k].rule == (uint32_t)rule) {
+                n = (lua_Integer)e->kept[k].agency + 1;
+                break;
+            }
+    }
+    lua_pushinteger(L, n);
+    return 1;
+}
+
+/* next for pairs(view): the agencies in order, then (kept) the ids of
+ * those that are the first with their id. upvalues as l_view_index. */
+static int l_view_next(lua_State *L)
+{
+    isorules_engine *e = engine_of(L);
+    int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
+    long i = -1, next;
+    int by_id = 0;
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        by_id = 1;
+        i = view_agency(e, L, 2, 1);
+        if (i < 0)
+            return luaL_error(L, "invalid key to 'next'");
+    } else if (!lua_isnil(L, 2)) {
+        i = view_agency(e, L, 2, 0);
+        if (i < 0)
+            return luaL_error(L, "invalid key to 'next'");
+    }
+    for (;;) {
+        next = view_next(e, rule, i);
+        if (next < 0 && !by_id && rule >= 0) {
+            by_id = 1; /* then the ids */
+            i = -1;
+            continue;
+        }
+        if (next < 0)
+            return 0;
+        if (!by_id)
+            break;
+        const ir_agency *a = &e->index[next];
+        if (a->id && a->owns_id)
+            break;
+        i = next;
+    }
+    if (by_id)
+        lua_pushstring(L, e->index[next].id);
+    else
+        lua_pushinteger(L, (lua_Integer)next + 1);
+    view_get(L, next, rule);
+    return 2;
+}
+
+static int l_view_pairs(lua_State *L)
+{
+    lua_pushvalue(L, lua_upvalueindex(3)); /* the view's next */
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+void ir_view_push(lua_State *L, int rule)
+{
+    lua_newtable(L); /* the view: empty, all through its metatable */
+    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 0); /* the cache */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushinteger(L, rule);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, l_view_index, 2);
+    lua_setfield(L, -4, "__index");
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -2);
+    lua_pushcclosure(L, l_view_len, 2);
+    lua_setfield(L, -4, "__len");
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -4);
+    lua_pushvalue(L, -4);
+    lua_pushcclosure(L, l_view_next, 2);
+    lua_pushcclosure(L, l_view_pairs, 3);
+    lua_setfield(L, -4, "__pairs");
+    lua_pop(L, 2);
+    lua_pushcfunction(L, l_readonly);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+}
+
+void ir_keep_begin(lua_State *L)
+{
+    lua_createtable(L, 0, 0);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, KEPT_POS);
+}
+
+void ir_keep_end(lua_State *L)
+{
+    lua_pushnil(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, KEPT_POS);
 }

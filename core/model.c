@@ -183,8 +183,7 @@ static void describe(lua_State *L, int idx, char *buf, size_t n)
         snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false");
         break;
     case LUA_TTABLE: {
-        const ir_node *nd = ir_node_of(lua_getextraspace(L) ? *(isorules_engine **)lua_getextraspace(L) : NULL,
-                                       lua_topointer(L, idx), NULL);
+        const ir_node *nd = ir_node_of(*(isorules_engine **)lua_getextraspace(L), L, idx, NULL);
         snprintf(buf, n, "%s", nd && nd->kind == IR_SEQ ? "a list" : "a mapping");
         break;
     }

@@ -8,10 +8,7 @@ void ir_pos_init(ir_posstore *ps) { memset(ps, 0, sizeof *ps); }
 
 void ir_pos_free(ir_posstore *ps)
 {
-    for (ir_keyblock *b = ps->blocks, *next; b; b = next) {
-        next = b->next;
-        free(b);
-    }
+    ir_arena_free(&ps->keys);
     free(ps->nodes);
     free(ps->ents);
     free(ps->slots);
@@ -22,9 +19,7 @@ void ir_pos_clear(ir_posstore *ps)
 {
     ps->n = 0;
     ps->ne = 0;
-    for (ir_keyblock *b = ps->blocks; b; b = b->next)
-        b->used = 0;
-    ps->cur = ps->blocks;
+    ir_arena_clear(&ps->keys);
     if (ps->slots)
         memset(ps->slots, 0, ps->nslots * sizeof *ps->slots);
 }
@@ -98,36 +93,6 @@ void ir_pos_set_obj(ir_posstore *ps, long idx, const void *obj)
     slot_insert(ps, obj, (uint32_t)(idx + 1));
 }
 
-/* A copy of key text in the arena, or NULL when out of memory. */
-static const char *key_copy(ir_posstore *ps, const char *key, size_t n)
-{
-    ir_keyblock *b = ps->cur;
-    while (b && b->cap - b->used < n)
-        b = b->next; /* blocks after cur are empty (after a clear) or too small */
-    if (!b) {
-        size_t cap = n > 65536 ? n : 65536;
-        b = malloc(sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->used = 0;
-        b->cap = cap;
-        b->next = NULL;
-        if (ps->cur) { /* insert after cur, so that blocks before it stay full */
-            b->next = ps->cur->next;
-            ps->cur->next = b;
-        } else {
-            b->next = ps->blocks;
-            ps->blocks = b;
-        }
-    }
-    ps->cur = b;
-    char *p = b->data + b->used;
-    if (n)
-        memcpy(p, key, n);
-    b->used += n;
-    return p;
-}
-
 int ir_pos_set_entries(ir_posstore *ps, long idx, const ir_entry *ents, size_t n)
 {
     if (ps->ne + n > ps->cape) {
@@ -143,7 +108,7 @@ int ir_pos_set_entries(ir_posstore *ps, long idx, const ir_entry *ents, size_t n
     for (size_t i = 0; i < n; i++) {
         ir_entry *en = &ps->ents[ps->ne + i];
         *en = ents[i];
-        if (en->key && !(en->key = key_copy(ps, en->key, en->klen)))
+        if (en->key && !(en->key = ir_arena_copy(&ps->keys, en->key, en->klen)))
             return -1;
     }
     ps->nodes[idx].first = (uint32_t)ps->ne;

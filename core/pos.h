@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 enum { IR_MAP = 1, IR_SEQ = 2 };
 
 typedef struct ir_entry {
@@ -29,16 +31,10 @@ typedef struct ir_node {
     uint32_t agency; /* kept nodes: 1 + the agency's index entry; else 0 */
 } ir_node;
 
-/* Key text is copied into blocks that never move, so an entry's key stays
- * valid however the Lua string it came from lives. */
-typedef struct ir_keyblock {
-    struct ir_keyblock *next;
-    size_t used, cap;
-    char data[];
-} ir_keyblock;
-
 typedef struct ir_posstore {
-    ir_keyblock *blocks, *cur; /* all blocks; the one being filled */
+    /* key text is copied here, so an entry's key stays valid however the
+     * Lua string it came from lives */
+    ir_arena keys;
     ir_node *nodes;
     size_t n, cap;
     ir_entry *ents;

@@ -271,10 +271,13 @@ static int l_rule(lua_State *L)
 
 /* ---- positions ---- */
 
-const ir_node *ir_node_of(isorules_engine *e, const void *obj, const ir_posstore **store)
+const ir_node *ir_node_of(isorules_engine *e, lua_State *L, int idx, const ir_posstore **store)
 {
-    const ir_posstore *stores[3] = {&e->unit, &e->reg, &e->kept};
-    for (int i = 0; i < 3; i++) {
+    if (!e || lua_type(L, idx) != LUA_TTABLE)
+        return NULL;
+    const void *obj = lua_topointer(L, idx);
+    const ir_posstore *stores[2] = {&e->unit, &e->reg};
+    for (int i = 0; i < 2; i++) {
         const ir_node *nd = ir_pos_find(stores[i], obj);
         if (nd) {
             if (store)
@@ -282,7 +285,7 @@ const ir_node *ir_node_of(isorules_engine *e, const void *obj, const ir_posstore
             return nd;
         }
     }
-    return NULL;
+    return e->final_pass ? ir_keep_node(L, idx, store) : NULL;
 }
 
 /* The position of table at idx, or of its value at key kidx (0: none).
@@ -291,7 +294,7 @@ static int position_of(lua_State *L, int idx, int kidx, uint32_t *file, int *lin
 {
     isorules_engine *e = engine_of(L);
     const ir_posstore *ps;
-    const ir_node *nd = lua_type(L, idx) == LUA_TTABLE ? ir_node_of(e, lua_topointer(L, idx), &ps) : NULL;
+    const ir_node *nd = ir_node_of(e, L, idx, &ps);
     if (!nd)
         return 0;
     *file = nd->file;
@@ -398,7 +401,7 @@ static int do_report(lua_State *L, int kidx, int sidx)
     const char *msg = format_message(L, sidx + 1, top);
     if (e->final_pass) {
         /* whole-model findings are about the agency their node came from */
-        const ir_node *nd = lua_type(L, 1) == LUA_TTABLE ? ir_node_of(e, lua_topointer(L, 1), NULL) : NULL;
+        const ir_node *nd = ir_node_of(e, L, 1, NULL);
         e->cur_agency = nd && nd->agency && nd->agency <= e->nindex ? e->index[nd->agency - 1].id : NULL;
     }
     ir_report(e, e->cur_rule, subject, msg, file, line, col);

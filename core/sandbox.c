@@ -365,7 +365,7 @@ static int l_setmetatable(lua_State *L)
 {
     /* the model's tables stay plain: a metamethod on one would run inside
      * other rules, and in the engine, which reads the model */
-    if (lua_type(L, 1) == LUA_TTABLE && ir_node_of(engine_of(L), lua_topointer(L, 1), NULL))
+    if (ir_node_of(engine_of(L), L, 1, NULL))
         return luaL_error(L, "the tables of the model cannot get a metatable");
     if (lua_type(L, 2) == LUA_TTABLE) {
         lua_pushliteral(L, "__gc");

@@ -465,3 +465,60 @@ done:
         return max == INT_MAX ? INT_MAX : max + 1;
     return (int)result;
 }
+
+/* ---- arena ---- */
+
+char *ir_arena_copy(ir_arena *a, const void *p, size_t n)
+{
+    ir_arena_block *b = a->cur;
+    while (b && b->cap - b->used < n)
+        b = b->next; /* blocks after cur are empty (after a clear) or too small */
+    if (!b) {
+        size_t cap = n > 65536 ? n : 65536;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        if (a->cur) { /* insert after cur, so that blocks before it stay full */
+            b->next = a->cur->next;
+            a->cur->next = b;
+        } else {
+            b->next = a->blocks;
+            a->blocks = b;
+        }
+    }
+    a->cur = b;
+    char *q = b->data + b->used;
+    if (n && p)
+        memcpy(q, p, n);
+    b->used += n;
+    return q;
+}
+
+char *ir_arena_str(ir_arena *a, const char *s, size_t n)
+{
+    char *q = ir_arena_copy(a, NULL, n + 1);
+    if (q) {
+        if (n)
+            memcpy(q, s, n);
+        q[n] = 0;
+    }
+    return q;
+}
+
+void ir_arena_clear(ir_arena *a)
+{
+    for (ir_arena_block *b = a->blocks; b; b = b->next)
+        b->used = 0;
+    a->cur = a->blocks;
+}
+
+void ir_arena_free(ir_arena *a)
+{
+    for (ir_arena_block *b = a->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    a->blocks = a->cur = NULL;
+}

@@ -45,4 +45,25 @@ int ir_edit_distance(const char *a, size_t an, const char *b, size_t bn, int max
 /* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int ir_utf8_valid(const char *s, size_t n);
 
+/* An arena: bytes copied into 64 KiB blocks that never move, for text that
+ * must outlive where it came from (position keys, kept values, the agency
+ * index). Cleared, it keeps its blocks for reuse; freed, it returns them. */
+typedef struct ir_arena_block {
+    struct ir_arena_block *next;
+    size_t used, cap;
+    char data[];
+} ir_arena_block;
+
+typedef struct ir_arena {
+    ir_arena_block *blocks, *cur; /* all blocks; the one being filled */
+} ir_arena;
+
+/* A copy of p[0..n) (p may be NULL for n bytes left to fill), not aligned;
+ * NULL when out of memory. */
+char *ir_arena_copy(ir_arena *a, const void *p, size_t n);
+/* A NUL-terminated copy of s[0..n), or NULL when out of memory. */
+char *ir_arena_str(ir_arena *a, const char *s, size_t n);
+void ir_arena_clear(ir_arena *a);
+void ir_arena_free(ir_arena *a);
+
 #endif

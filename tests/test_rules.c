@@ -820,6 +820,63 @@ static void test_rules_keep_values(void **state)
     }
 }
 
+static const char views_rules[] =
+    "rule { id = 'VW', severity = 'info', scope = 'model',\n"
+    "  keep = function(a, ctx)\n"
+    "    if a.id == 'v2' then return nil end\n"
+    "    return { node = a, id = a.id }\n"
+    "  end,\n"
+    "  check = function(index, ctx)\n"
+    "    local kept = ctx.kept\n"
+    "    local keys = {}\n"
+    "    for k, v in pairs(kept) do keys[#keys + 1] = tostring(k) .. '=' .. v.id end\n"
+    "    ctx.report(nil, table.concat(keys, ','), 'pairs of kept')\n"
+    "    local ik = {}\n"
+    "    for k, v in pairs(index) do ik[#ik + 1] = k .. '=' .. tostring(v.id) end\n"
+    "    ctx.report(nil, table.concat(ik, ','), 'pairs of index')\n"
+    "    ctx.report(nil, #index .. ' ' .. #kept, 'lengths')\n"
+    "    ctx.report(nil, tostring(index[1] == index[1] and kept[1] == kept.v1 and kept[1] ~= kept[4]),\n"
+    "               'same tables')\n"
+    "    ctx.report(nil, tostring(kept[2]) .. ' ' .. tostring(kept[0]) .. ' ' .. tostring(kept[5])\n"
+    "               .. ' ' .. tostring(kept.nope) .. ' ' .. tostring(kept[true]) .. ' ' .. tostring(index.v1),\n"
+    "               'absent')\n"
+    "    local ok1, e1 = pcall(function() kept[9] = 1 end)\n"
+    "    local ok2 = pcall(function() index[1] = 1 end)\n"
+    "    local ok3 = pcall(setmetatable, kept[1].node, {})\n"
+    "    local ok4 = pcall(setmetatable, kept, {})\n"
+    "    ctx.report(nil, tostring(ok1 or ok2 or ok3 or ok4) .. ' ' .. tostring(e1):match('read%-only'), 'read-only')\n"
+    "    local f, line = isorules.position(kept[4].node, 'id')\n"
+    "    ctx.report(nil, tostring(f) .. ':' .. tostring(line) .. ' ' .. tostring(isorules.position({})), 'positions')\n"
+    "    ctx.report(kept[3].node, kept[3].id, 'at the third')\n"
+    "  end }\n";
+
+/* ctx.index and ctx.kept are views made as the final pass reads them:
+ * lengths, pairs, the same table for the same key while it is held, ids,
+ * read-only, positions of decoded tables and their agency. */
+static void test_rules_model_views(void **state)
+{
+    fixture *fx = *state;
+    load_ok(fx, "views.lua", views_rules);
+    assert_int_equal(isorules_select(fx->e, "VW", NULL), ISORULES_OK);
+    assert_int_equal(irt_input(fx->e, "v.yaml",
+                               "kind: agency\nid: v1\n---\nkind: agency\nid: v2\n---\n"
+                               "kind: agency\nid: v1\n---\nkind: agency\nname: x\n  # no id\nid: v4\n"),
+                     ISORULES_OK);
+    run_ok(fx);
+    assert_string_equal(subject_of(fx, "pairs of kept"), "1=v1,3=v1,4=v4,v1=v1,v4=v4");
+    assert_string_equal(subject_of(fx, "pairs of index"), "1=v1,2=v2,3=v1,4=v4");
+    assert_string_equal(subject_of(fx, "lengths"), "4 4");
+    assert_string_equal(subject_of(fx, "same tables"), "true");
+    assert_string_equal(subject_of(fx, "absent"), "nil nil nil nil nil nil");
+    assert_string_equal(subject_of(fx, "read-only"), "false read-only");
+    assert_string_equal(subject_of(fx, "positions"), "v.yaml:13 nil");
+    const irt_finding *f = the_finding(fx, "at the third");
+    assert_string_equal(f->subject, "v1");
+    assert_string_equal(f->agency, "v1");
+    assert_int_equal(f->line, 7);
+    assert_int_equal(f->column, 1);
+}
+
 static void test_rules_set_jobs_misuse(void **state)
 {
     fixture *fx = *state;
@@ -1013,6 +1070,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules_model_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_scope_workers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_keep_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_model_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_set_jobs_misuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_scope_no_keep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_select, setup, teardown),
