@@ -460,15 +460,18 @@ static char *field_str(lua_State *L, int doc, const char *name)
 /* A new entry in the file's list of audited agencies. */
 static ir_audited *audited_add(isorules_engine *e, ir_file *f)
 {
-    if (f->naudited == f->capaudited) {
-        size_t want = f->capaudited ? f->capaudited * 2 : 16;
-        ir_audited *nv = realloc(f->audited, want * sizeof *nv);
+    ir_fileout *o = ir_file_out(f);
+    if (!o)
+        luaL_error(e->L, "not enough memory");
+    if (o->naudited == o->capaudited) {
+        size_t want = o->capaudited ? o->capaudited * 2 : 16;
+        ir_audited *nv = realloc(o->audited, want * sizeof *nv);
         if (!nv)
             luaL_error(e->L, "not enough memory");
-        f->audited = nv;
-        f->capaudited = want;
+        o->audited = nv;
+        o->capaudited = want;
     }
-    ir_audited *au = &f->audited[f->naudited++];
+    ir_audited *au = &o->audited[o->naudited++];
     memset(au, 0, sizeof *au);
     return au;
 }
@@ -600,8 +603,11 @@ static int audit_file(isorules_engine *e, uint32_t i, ir_file *into)
     source s;
     int rc = ISORULES_OK;
     e->cur_file = i;
-    e->sink = &into->found;
-    e->errbuf = &into->errors;
+    ir_fileout *o = ir_file_out(into);
+    if (!o)
+        return ISORULES_NOMEM;
+    e->sink = &o->found;
+    e->errbuf = &o->errors;
     /* phase2 reads e->files[i]; on a worker that is its own copy */
     if (source_open(e, &s, i, 2) != 0) {
         into->failed = 1;
@@ -685,10 +691,10 @@ static int index_claim(isorules_engine *e, size_t i)
  * ids (FMT001, which only the file order can decide), the kept facts. */
 static int take_in(isorules_engine *e, void *ud)
 {
-    ir_file *f = ud;
+    ir_fileout *o = ud;
     lua_State *L = e->L;
-    for (size_t n = 0; n < f->naudited; n++) {
-        ir_audited *au = &f->audited[n];
+    for (size_t n = 0; n < o->naudited; n++) {
+        ir_audited *au = &o->audited[n];
         if (e->nindex == e->capindex) {
             size_t want = e->capindex ? e->capindex * 2 : 64;
             ir_agency *nv = realloc(e->index, want * sizeof *nv);
@@ -698,8 +704,13 @@ static int take_in(isorules_engine *e, void *ud)
             e->capindex = want;
         }
         ir_agency *a = &e->index[e->nindex++];
-        *a = au->a; /* the strings move to the index */
-        memset(&au->a, 0, sizeof au->a);
+        *a = au->a; /* its strings are copied to the index's arena */
+        char **strs[] = {&a->id, &a->name, &a->level, &a->parent, &a->province, &a->role};
+        for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+            if (*strs[i] && !(*strs[i] = ir_arena_str(&e->index_text, *strs[i], strlen(*strs[i])))) {
+                memset(a, 0, sizeof *a);
+                return luaL_error(L, "not enough memory");
+            }
         a->owns_id = 0;
         if (a->id) {
             int claimed = index_claim(e, e->nindex - 1);
@@ -734,18 +745,21 @@ static int take_in(isorules_engine *e, void *ud)
 static int finish_file(isorules_engine *e, uint32_t file)
 {
     ir_file *f = &e->files[file];
+    ir_fileout *o = f->out;
     int rc = ISORULES_OK;
     f->finished = 1;
+    if (!o) /* nothing found, no error, no agency */
+        return rc;
     if (!f->failed) {
         size_t index_from = e->nindex;
         e->cur_file = file;
-        e->sink = &f->held;
-        rc = protect(e, take_in, f);
+        e->sink = &o->held;
+        rc = protect(e, take_in, o);
         e->sink = NULL;
-        if (rc == ISORULES_OK && ir_findings_take(&f->held, &f->found) != 0)
+        if (rc == ISORULES_OK && ir_findings_take(&o->held, &o->found) != 0)
             rc = ISORULES_NOMEM;
-        ir_errors_emit_free(e, &f->errors);
-        ir_emit_findings(e, &f->held, 0);
+        ir_errors_emit_free(e, &o->errors);
+        ir_emit_findings(e, &o->held, 0);
         for (size_t i = index_from; i < e->nindex; i++) {
             e->sum.agencies++;
             const ir_agency *a = &e->index[i];
@@ -757,8 +771,7 @@ static int finish_file(isorules_engine *e, uint32_t file)
             }
         }
     } else {
-        ir_errors_emit_free(e, &f->errors);
-        ir_findings_free(&f->held);
+        ir_errors_emit_free(e, &o->errors);
     }
     ir_file_results_free(f);
     return rc;
@@ -783,8 +796,11 @@ static int plan_rules(isorules_engine *e, void *ud)
         e->cur_file = nd->file;
         e->cur_line = nd->line;
         e->cur_col = nd->col;
-        e->sink = &e->files[nd->file].held;
-        e->errbuf = &e->files[nd->file].errors;
+        ir_fileout *o = ir_file_out(&e->files[nd->file]);
+        if (!o)
+            return luaL_error(L, "not enough memory");
+        e->sink = &o->held;
+        e->errbuf = &o->errors;
         for (size_t k = 0; k < e->nrules; k++) {
             const ir_rule *r = &e->rules[k];
             if (r->selected && r->scope == SCOPE_PLAN)
@@ -1053,19 +1069,26 @@ static int run_files(isorules_engine *e)
         progress(e, 1, i, e->files[i].name);
         if (atomic_load(&e->cancel))
             return ISORULES_CANCELLED;
+        ir_file *f = &e->files[i];
+        ir_fileout *o = ir_file_out(f);
+        if (!o)
+            return ir_fail(e, ISORULES_NOMEM, "out of memory");
         e->cur_file = (uint32_t)i;
-        e->sink = &e->files[i].held;
-        e->errbuf = &e->files[i].errors; /* handed out at the file's turn */
+        e->sink = &o->held;
+        e->errbuf = &o->errors; /* handed out at the file's turn */
         if (source_open(e, &s, (uint32_t)i, 1) != 0) {
-            e->files[i].failed = 1;
+            f->failed = 1;
         } else {
             rc = protect(e, phase1, &s);
-            e->files[i].nodes1 = s.ld.nodes;
+            f->nodes1 = s.ld.nodes;
             source_close(&s);
         }
         e->errbuf = NULL;
-        if (e->files[i].failed)
-            ir_findings_free(&e->files[i].held);
+        e->sink = NULL;
+        if (f->failed)
+            ir_findings_free(&o->held);
+        if (o->held.n == 0 && o->errors.n == 0)
+            ir_file_results_free(f); /* nothing waits for its turn */
     }
     if (rc == ISORULES_OK)
         rc = protect(e, ctx_registers, NULL);

@@ -58,7 +58,8 @@ static const char usage_audit[] =
     "\n"
     "Findings print as FILE:LINE:COL: SEVERITY RULE [AGENCY] SUBJECT: MESSAGE, then a\n"
     "summary line. Errors (unreadable inputs, failing rules) go to stderr in text\n"
-    "format and into \"errors\" in JSON.\n";
+    "format and into \"errors\" in JSON. The JSON agency list waits in an unlinked\n"
+    "file in TMPDIR (default /tmp), or in memory when none can be made there.\n";
 
 static const char usage_test[] =
     "usage: isorules test [--rules PATH] [--no-builtin] [--only IDS] [--skip IDS]\n"

@@ -411,34 +411,43 @@ void ir_agency_free(ir_agency *a)
     memset(a, 0, sizeof *a);
 }
 
+ir_fileout *ir_file_out(ir_file *f)
+{
+    if (!f->out)
+        f->out = calloc(1, sizeof *f->out);
+    return f->out;
+}
+
 void ir_file_results_free(ir_file *f)
 {
-    ir_findings_free(&f->found);
-    ir_errors_emit_free(NULL, &f->errors);
-    for (size_t i = 0; i < f->naudited; i++) {
-        ir_audited *au = &f->audited[i];
+    ir_fileout *o = f->out;
+    if (!o)
+        return;
+    ir_findings_free(&o->held);
+    ir_findings_free(&o->found);
+    ir_errors_emit_free(NULL, &o->errors);
+    for (size_t i = 0; i < o->naudited; i++) {
+        ir_audited *au = &o->audited[i];
         ir_agency_free(&au->a);
         for (size_t k = 0; k < au->nkept; k++)
             ir_buf_free(&au->kept[k]);
         free(au->kept);
     }
-    free(f->audited);
-    f->audited = NULL;
-    f->naudited = f->capaudited = 0;
+    free(o->audited);
+    free(o);
+    f->out = NULL;
 }
 
 void ir_run_free(isorules_engine *e)
 {
     for (size_t i = 0; i < e->nfiles; i++) {
         free(e->files[i].name);
-        ir_findings_free(&e->files[i].held);
         ir_file_results_free(&e->files[i]);
     }
     free(e->files);
     e->files = NULL;
     e->nfiles = 0;
-    for (size_t i = 0; i < e->nindex; i++)
-        ir_agency_free(&e->index[i]);
+    ir_arena_free(&e->index_text);
     free(e->index);
     e->index = NULL;
     e->nindex = e->capindex = 0;

@@ -101,24 +101,31 @@ typedef struct ir_input {
     size_t len;
 } ir_input;
 
-/* One input file of a run, after directories are walked. */
-typedef struct ir_file {
-    char *name;   /* path as given joined with the path below */
-    unsigned long long dev, ino;
-    int dup;      /* read under another name */
-    const ir_input *buffer; /* memory input, or NULL */
-    int failed;   /* an input error: not audited further */
-    int has_registers; /* its first pass kept register documents */
-    long long nodes1;  /* YAML nodes its first pass read (the nodes limit is per file) */
-    long first_agency; /* index of its first agency document, -1: none */
-    ir_findings held;  /* findings waiting for the file's turn */
+/* What a file's passes leave for its turn (finish_file): made when a pass
+ * has something to leave, freed when the file is handed out, so that only
+ * the files in flight hold one. */
+typedef struct ir_fileout {
+    ir_findings held;  /* findings of the first pass and plan rules */
     /* the second pass's results, taken in by the engine in file order */
     ir_findings found;
     ir_errors errors;
     ir_audited *audited;
     size_t naudited, capaudited;
-    int done;          /* a worker has finished it */
-    int finished;      /* handed out (finish_file) */
+} ir_fileout;
+
+/* One input file of a run, after directories are walked. */
+typedef struct ir_file {
+    char *name;   /* path as given joined with the path below */
+    unsigned long long dev, ino;
+    const ir_input *buffer; /* memory input, or NULL */
+    long long nodes1;  /* YAML nodes its first pass read (the nodes limit is per file) */
+    long first_agency; /* index of its first agency document, -1: none */
+    ir_fileout *out;   /* or NULL: nothing waits */
+    uint8_t dup;       /* read under another name */
+    uint8_t failed;    /* an input error: not audited further */
+    uint8_t has_registers; /* its first pass kept register documents */
+    uint8_t done;      /* a worker has finished it */
+    uint8_t finished;  /* handed out (finish_file) */
 } ir_file;
 
 /* A rule source, kept so that worker engines load the same rules. */
@@ -186,8 +193,9 @@ struct isorules_engine {
     char **last_names;  /* the last run's input files, for isorules_input_name */
     size_t nlast_names;
     ir_posstore reg, unit; /* registers; the agency being audited */
-    ir_agency *index;
+    ir_agency *index;  /* strings in index_text */
     size_t nindex, capindex;
+    ir_arena index_text;
     uint32_t *idslots; /* the index's first agency of each id: 1 + its entry, 0 = empty */
     size_t nidslots, nowners; /* a power of two, or 0; ids in it */
     ir_arena kept_bytes; /* what keep functions returned, in agency order */
@@ -234,7 +242,9 @@ int ir_collect_files(isorules_engine *e);
 void ir_errors_push(ir_errors *es, const isorules_error *err);
 void ir_errors_emit_free(isorules_engine *e, ir_errors *es);
 void ir_agency_free(ir_agency *a);
-/* Frees a file's second-pass results. */
+/* The file's results, made when it has none (NULL when out of memory). */
+ir_fileout *ir_file_out(ir_file *f);
+/* Frees what a file's passes left (its errors not emitted). */
 void ir_file_results_free(ir_file *f);
 /* Empties the owned lists of results. */
 void ir_results_clear(isorules_engine *e);

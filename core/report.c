@@ -1,9 +1,14 @@
 /* report.c: text and JSON reports (CLI.md "Text output", "JSON output").
- * Findings are written as the engine hands them out; JSON errors and the
- * agency list are held (they are small) and written by finish. */
+ * Findings are written as the engine hands them out; JSON errors are held
+ * (they are few) and written by finish. The agency list comes after them,
+ * one entry an agency: it is written as it comes to an unlinked temporary
+ * file in $TMPDIR (or /tmp), or to memory when none can be made there, and
+ * copied out by finish, so that memory does not grow with a country's
+ * agencies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "isorules.h"
 #include "report.h"
@@ -15,19 +20,16 @@ typedef struct held_error {
     int line, col, input_line, input_col;
 } held_error;
 
-typedef struct held_agency {
-    char *id, *file;
-    int line, col, id_line, id_col;
-} held_agency;
-
 struct isorules_report {
     int format, vi;
     FILE *out, *err;
     size_t nfindings;
     held_error *errors;
     size_t nerrors, caperrors;
-    held_agency *agencies;
-    size_t nagencies, capagencies;
+    FILE *agencies; /* the agency list's JSON so far */
+    char *amem;     /* its text, when it is a memory stream */
+    size_t amemlen;
+    size_t nagencies;
     int oom;
 };
 
@@ -79,7 +81,7 @@ static void json_str(FILE *fp, const char *s)
     putc('"', fp);
 }
 
-static char *dup(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_str(const char *s) { return s ? strdup(s) : NULL; }
 
 static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -142,10 +144,10 @@ void ir_report_error(isorules_report *r, const isorules_error *err)
         r->caperrors = want;
     }
     held_error *h = &r->errors[r->nerrors++];
-    h->rule = dup(err->rule);
-    h->file = dup(err->file);
-    h->input_file = dup(err->input_file);
-    h->message = dup(err->message);
+    h->rule = dup_str(err->rule);
+    h->file = dup_str(err->file);
+    h->input_file = dup_str(err->input_file);
+    h->message = dup_str(err->message);
     h->line = err->line;
     h->col = err->column;
     h->input_line = err->input_line;
@@ -154,27 +156,63 @@ void ir_report_error(isorules_report *r, const isorules_error *err)
 
 static void on_error(void *ud, const isorules_error *err) { ir_report_error(ud, err); }
 
+/* An unlinked temporary file in $TMPDIR or /tmp, read and written; NULL
+ * when none can be made. */
+static FILE *spill_open(void)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if (snprintf(path, sizeof path, "%s/isorules-XXXXXX", dir) >= (int)sizeof path)
+        return NULL;
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    FILE *fp = fdopen(fd, "w+");
+    if (!fp)
+        close(fd);
+    return fp;
+}
+
 void ir_report_agency(isorules_report *r, const isorules_agency *in)
 {
-    if (r->format != FMT_JSON)
+    if (r->format != FMT_JSON || r->oom)
         return;
-    if (r->nagencies == r->capagencies) {
-        size_t want = r->capagencies ? r->capagencies * 2 : 64;
-        held_agency *nv = realloc(r->agencies, want * sizeof *nv);
-        if (!nv) {
-            r->oom = 1;
-            return;
-        }
-        r->agencies = nv;
-        r->capagencies = want;
+    if (!r->agencies && !(r->agencies = spill_open()) &&
+        !(r->agencies = open_memstream(&r->amem, &r->amemlen))) {
+        r->oom = 1;
+        return;
     }
-    held_agency *a = &r->agencies[r->nagencies++];
-    a->id = dup(in->id);
-    a->file = dup(in->file);
-    a->line = in->line;
-    a->col = in->column;
-    a->id_line = in->id_line;
-    a->id_col = in->id_column;
+    FILE *fp = r->agencies;
+    fputs(r->nagencies++ ? ",\n    { \"id\": " : "\n    { \"id\": ", fp);
+    json_str(fp, in->id);
+    fputs(", \"file\": ", fp);
+    json_str(fp, in->file);
+    fprintf(fp, ", \"line\": %d, \"column\": %d, \"id_line\": %d, \"id_column\": %d }", in->line,
+            in->column, in->id_line, in->id_column);
+    if (ferror(fp))
+        r->oom = 1;
+}
+
+/* Copies the agency list to the report; 0, or -1 when it cannot be read. */
+static int copy_agencies(isorules_report *r)
+{
+    if (!r->agencies)
+        return 0;
+    if (fflush(r->agencies) != 0 || ferror(r->agencies))
+        return -1;
+    if (r->amem) { /* a memory stream: its text is in amem */
+        fwrite(r->amem, 1, r->amemlen, r->out);
+        return 0;
+    }
+    char buf[8192];
+    size_t n;
+    rewind(r->agencies);
+    while ((n = fread(buf, 1, sizeof buf, r->agencies)) > 0)
+        fwrite(buf, 1, n, r->out);
+    return ferror(r->agencies) ? -1 : 0;
 }
 
 static void on_agency(void *ud, const isorules_agency *a) { ir_report_agency(ud, a); }
@@ -282,15 +320,8 @@ static void json_tail(isorules_report *r, const isorules_summary *s, const char 
             "  \"summary\": { \"files\": %d, \"agencies\": %d, \"rules\": %d, \"errors\": %d, "
             "\"warnings\": %d, \"infos\": %d },\n  \"agencies\": [",
             s->files, s->agencies, s->rules, s->errors, s->warnings, s->infos);
-    for (size_t i = 0; i < r->nagencies; i++) {
-        const held_agency *a = &r->agencies[i];
-        fputs(i ? ",\n    { \"id\": " : "\n    { \"id\": ", fp);
-        json_str(fp, a->id);
-        fputs(", \"file\": ", fp);
-        json_str(fp, a->file);
-        fprintf(fp, ", \"line\": %d, \"column\": %d, \"id_line\": %d, \"id_column\": %d }", a->line,
-                a->col, a->id_line, a->id_col);
-    }
+    if (copy_agencies(r) != 0)
+        r->oom = 1;
     fputs(r->nagencies ? "\n  ]" : "]", fp);
     /* a list not known in full (a merge of reports without one) is left out */
     if (rules) {
@@ -352,11 +383,9 @@ void isorules_report_close(isorules_report *r)
         free(r->errors[i].input_file);
         free(r->errors[i].message);
     }
-    for (size_t i = 0; i < r->nagencies; i++) {
-        free(r->agencies[i].id);
-        free(r->agencies[i].file);
-    }
     free(r->errors);
-    free(r->agencies);
+    if (r->agencies)
+        fclose(r->agencies);
+    free(r->amem);
     free(r);
 }

@@ -60,6 +60,17 @@ for set in samples "tests/cli/dropped" "--rules docs/examples/rules tests/cli/ex
     if [ $same -eq 1 ] && [ -s "$tmp/j1" ]; then ok "-j 1, 2, 3 give one report: $set"; else bad "-j changes the report: $set"; diff "$tmp/j1" "$tmp/jn" | head -5; fi
 done
 
+# --- the JSON agency list waits in an unlinked file of $TMPDIR, or in memory
+mkdir "$tmp/spill"
+TMPDIR="$tmp/spill" "$bin" audit $A --format json samples >"$tmp/spilled" 2>/dev/null
+TMPDIR="$tmp/none" "$bin" audit $A --format json samples >"$tmp/inmem" 2>/dev/null
+if cmp -s "$tmp/spilled" "$tmp/folder.json" && cmp -s "$tmp/inmem" "$tmp/folder.json"; then
+    ok "the agency list is the same through a file and through memory"
+else
+    bad "the agency list differs with TMPDIR" "$tmp/inmem"
+fi
+if [ -z "$(ls -A "$tmp/spill")" ]; then ok "no temporary file left in TMPDIR"; else bad "left in TMPDIR: $(ls "$tmp/spill")"; fi
+
 # --- selection and exit codes
 run "only QMS002" 1 audit $A --only QMS002 samples/
 hasnt "only QMS002: no QMS001" "$tmp/out" " QMS001 "
