@@ -25,7 +25,7 @@
 #define KEPT_POS "isorules.kept_pos" /* registry: decoded table -> kept_pos */
 
 enum { T_NIL = 'n', T_FALSE = 'f', T_TRUE = 't', T_INT = 'i', T_NUM = 'd', T_STR = 's',
-       T_NULLITEM = 'u', T_TABLE = 'T', T_REF = 'R', T_END = 'E' };
+       T_NULLITEM = 'u', T_TABLE = 'T', T_REF = 'R', T_SREF = 'S', T_END = 'E' };
 
 static void put(ir_buf *b, const void *p, size_t n)
 {
@@ -77,10 +77,80 @@ void ir_buf_free(ir_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* stack: +0. seen: a table mapping tables to their ids. */
-static void save_value(isorules_engine *e, ir_buf *b, int idx, int seen, int *ntables, int depth)
+/* The state of one value being written: the tables and strings written so
+ * far (Lua tables mapping each to its number), so that a table reached again
+ * is a reference, and so is a string, a key or a repeated value ("to:
+ * p00-skhcn" in each of an agency's reports), which is most of what keep
+ * returns. */
+typedef struct saver {
+    isorules_engine *e;
+    ir_buf *b;
+    int seen, strs; /* stack indexes */
+    lua_Integer ntables, nstrs;
+} saver;
+
+/* The number of the string at idx if it was written before; else -1, and
+ * it gets the next number (the caller writes its text). */
+static lua_Integer str_seen(saver *sv, int idx)
 {
-    lua_State *L = e->L;
+    lua_State *L = sv->e->L;
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, sv->strs) == LUA_TNUMBER) {
+        lua_Integer k = lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        return k;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushinteger(L, sv->nstrs++);
+    lua_rawset(L, sv->strs);
+    return -1;
+}
+
+/* A table's position record: where it is, then each entry's key (0: none,
+ * 1: its text follows, 2 + k: string k) and positions, lines as steps from
+ * the line before, so that most numbers take a byte. */
+static void save_pos(saver *sv, const ir_node *nd)
+{
+    lua_State *L = sv->e->L;
+    ir_buf *b = sv->b;
+    put_sv(b, nd->line);
+    put_sv(b, nd->col);
+    put_uv(b, nd->file);
+    put_byte(b, (char)nd->kind);
+    put_uv(b, nd->count);
+    int prev = nd->line;
+    for (uint32_t i = 0; i < nd->count; i++) {
+        const ir_entry *en = &sv->e->unit.ents[nd->first + i];
+        if (en->key) {
+            lua_pushlstring(L, en->key, en->klen);
+            lua_Integer k = str_seen(sv, -1);
+            lua_pop(L, 1);
+            if (k >= 0) {
+                put_uv(b, (uint64_t)k + 2);
+            } else {
+                put_uv(b, 1);
+                put_str(b, en->key, en->klen);
+            }
+            put_sv(b, (int64_t)en->kline - prev);
+            put_sv(b, en->kcol);
+            put_sv(b, (int64_t)en->line - en->kline);
+        } else {
+            put_uv(b, 0);
+            put_sv(b, en->kline);
+            put_sv(b, en->kcol);
+            put_sv(b, (int64_t)en->line - prev);
+        }
+        put_sv(b, en->col);
+        prev = en->line;
+    }
+}
+
+/* stack: +0 */
+static void save_value(saver *sv, int idx, int depth)
+{
+    lua_State *L = sv->e->L;
+    ir_buf *b = sv->b;
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
     case LUA_TBOOLEAN:
@@ -97,10 +167,16 @@ static void save_value(isorules_engine *e, ir_buf *b, int idx, int seen, int *nt
         }
         return;
     case LUA_TSTRING: {
-        size_t n;
-        const char *s = lua_tolstring(L, idx, &n);
-        put_byte(b, T_STR);
-        put_str(b, s, n);
+        lua_Integer k = str_seen(sv, idx);
+        if (k >= 0) {
+            put_byte(b, T_SREF);
+            put_uv(b, (uint64_t)k);
+        } else {
+            size_t n;
+            const char *s = lua_tolstring(L, idx, &n);
+            put_byte(b, T_STR);
+            put_str(b, s, n);
+        }
         return;
     }
     case LUA_TLIGHTUSERDATA:
@@ -113,7 +189,7 @@ static void save_value(isorules_engine *e, ir_buf *b, int idx, int seen, int *nt
         return;
     }
     lua_pushvalue(L, idx);
-    if (lua_rawget(L, seen) == LUA_TNUMBER) {
+    if (lua_rawget(L, sv->seen) == LUA_TNUMBER) {
         put_byte(b, T_REF);
         put_uv(b, (uint64_t)lua_tointeger(L, -1));
         lua_pop(L, 1);
@@ -125,32 +201,18 @@ static void save_value(isorules_engine *e, ir_buf *b, int idx, int seen, int *nt
         return;
     }
     lua_pushvalue(L, idx);
-    lua_pushinteger(L, (*ntables)++);
-    lua_rawset(L, seen);
+    lua_pushinteger(L, sv->ntables++);
+    lua_rawset(L, sv->seen);
     put_byte(b, T_TABLE);
-    const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, idx));
+    const ir_node *nd = ir_pos_find(&sv->e->unit, lua_topointer(L, idx));
     put_byte(b, nd ? 1 : 0);
-    if (nd) {
-        put_sv(b, nd->line);
-        put_sv(b, nd->col);
-        put_uv(b, nd->file);
-        put_byte(b, (char)nd->kind);
-        put_uv(b, nd->count);
-        for (uint32_t i = 0; i < nd->count; i++) {
-            const ir_entry *en = &e->unit.ents[nd->first + i];
-            put_uv(b, en->key ? en->klen + 1 : 0); /* 0: a list item, no key */
-            put(b, en->key, en->key ? en->klen : 0);
-            put_sv(b, en->kline);
-            put_sv(b, en->kcol);
-            put_sv(b, en->line);
-            put_sv(b, en->col);
-        }
-    }
+    if (nd)
+        save_pos(sv, nd);
     luaL_checkstack(L, 4, "keep");
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        save_value(e, b, -2, seen, ntables, depth + 1);
-        save_value(e, b, -1, seen, ntables, depth + 1);
+        save_value(sv, -2, depth + 1);
+        save_value(sv, -1, depth + 1);
         lua_pop(L, 1);
     }
     put_byte(b, T_END);
@@ -161,9 +223,10 @@ void ir_keep_save(isorules_engine *e, ir_buf *b, int idx)
     lua_State *L = e->L;
     idx = lua_absindex(L, idx);
     lua_newtable(L);
-    int ntables = 0;
-    save_value(e, b, idx, lua_gettop(L), &ntables, 0);
-    lua_pop(L, 1);
+    lua_newtable(L);
+    saver sv = {e, b, lua_gettop(L) - 1, lua_gettop(L), 0, 0};
+    save_value(&sv, idx, 0);
+    lua_pop(L, 2);
 }
 
 /* ---- the engine keeps the bytes ---- */
@@ -214,9 +277,13 @@ static const ir_keptref *kept_find(const isorules_engine *e, uint32_t rule, uint
 /* ---- reading back ---- */
 
 typedef struct reader {
+    lua_State *L;
     const char *p;
     size_t n, pos;
     int bad;
+    int tables, strs; /* stack indexes: the tables read so far; the strings (2k+1: offset, 2k+2: length) */
+    lua_Integer nstrs;
+    uint32_t agency;
 } reader;
 
 static int get_byte(reader *r)
@@ -276,9 +343,44 @@ typedef struct kept_pos {
     ir_entry ents[];
 } kept_pos;
 
-/* Reads a table's position record and hangs it on the table at t. */
-static void load_pos(lua_State *L, reader *r, int t, uint32_t agency)
+/* A new string's text: remembered by its place in the bytes, which live as
+ * long as the run, so that a key can point into them. NULL past the end. */
+static const char *new_str(reader *r, size_t *n)
 {
+    uint64_t len = get_uv(r);
+    const char *s = get_text(r, len);
+    if (!s)
+        return NULL;
+    lua_State *L = r->L;
+    lua_pushinteger(L, (lua_Integer)(s - r->p));
+    lua_rawseti(L, r->strs, 2 * r->nstrs + 1);
+    lua_pushinteger(L, (lua_Integer)len);
+    lua_rawseti(L, r->strs, 2 * r->nstrs + 2);
+    r->nstrs++;
+    *n = (size_t)len;
+    return s;
+}
+
+/* String k of this value, or NULL when there is none. */
+static const char *old_str(reader *r, uint64_t k, size_t *n)
+{
+    if (k >= (uint64_t)r->nstrs) {
+        r->bad = 1;
+        return NULL;
+    }
+    lua_State *L = r->L;
+    lua_rawgeti(L, r->strs, 2 * (lua_Integer)k + 1);
+    lua_rawgeti(L, r->strs, 2 * (lua_Integer)k + 2);
+    size_t off = (size_t)lua_tointeger(L, -2);
+    *n = (size_t)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return r->p + off;
+}
+
+/* Reads a table's position record and hangs it on the table at t. */
+static void load_pos(reader *r, int t)
+{
+    lua_State *L = r->L;
     int line = get_int(r), col = get_int(r);
     uint64_t file = get_uv(r);
     int kind = get_byte(r);
@@ -290,16 +392,28 @@ static void load_pos(lua_State *L, reader *r, int t, uint32_t agency)
     kept_pos *kp = lua_newuserdatauv(L, sizeof *kp + (size_t)n * sizeof(ir_entry), 0);
     memset(kp, 0, sizeof *kp);
     kp->node = (ir_node){.obj = lua_topointer(L, t), .line = line, .col = col, .file = (uint32_t)file,
-                         .count = (uint32_t)n, .kind = (uint8_t)kind, .agency = agency + 1};
+                         .count = (uint32_t)n, .kind = (uint8_t)kind, .agency = r->agency + 1};
+    int prev = line;
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         ir_entry *en = &kp->ents[i];
-        uint64_t klen = get_uv(r);
-        en->key = klen ? get_text(r, klen - 1) : NULL;
-        en->klen = klen ? (size_t)(klen - 1) : 0;
-        en->kline = get_int(r);
-        en->kcol = get_int(r);
-        en->line = get_int(r);
+        uint64_t key = get_uv(r);
+        en->key = NULL;
+        en->klen = 0;
+        if (key == 1)
+            en->key = new_str(r, &en->klen);
+        else if (key >= 2)
+            en->key = old_str(r, key - 2, &en->klen);
+        if (en->key) {
+            en->kline = prev + get_int(r);
+            en->kcol = get_int(r);
+            en->line = en->kline + get_int(r);
+        } else {
+            en->kline = get_int(r);
+            en->kcol = get_int(r);
+            en->line = prev + get_int(r);
+        }
         en->col = get_int(r);
+        prev = en->line;
     }
     kp->ps.nodes = &kp->node;
     kp->ps.n = kp->ps.cap = 1;
@@ -312,10 +426,10 @@ static void load_pos(lua_State *L, reader *r, int t, uint32_t agency)
     lua_pop(L, 2);
 }
 
-/* Pushes the next value. tables: a list of the tables read so far (for
- * refs). stack: +1 */
-static void load_value(lua_State *L, reader *r, int tables, uint32_t agency, int depth)
+/* Pushes the next value. stack: +1 */
+static void load_value(reader *r, int depth)
 {
+    lua_State *L = r->L;
     int tag = get_byte(r);
     switch (tag) {
     case T_FALSE:
@@ -333,11 +447,12 @@ static void load_value(lua_State *L, reader *r, int tables, uint32_t agency, int
         lua_pushnumber(L, v);
         return;
     }
-    case T_STR: {
-        uint64_t n = get_uv(r);
-        const char *s = get_text(r, n);
+    case T_STR:
+    case T_SREF: {
+        size_t n = 0;
+        const char *s = tag == T_STR ? new_str(r, &n) : old_str(r, get_uv(r), &n);
         if (s)
-            lua_pushlstring(L, s, (size_t)n);
+            lua_pushlstring(L, s, n);
         else
             lua_pushnil(L);
         return;
@@ -347,9 +462,9 @@ static void load_value(lua_State *L, reader *r, int tables, uint32_t agency, int
         return;
     case T_REF: {
         uint64_t k = get_uv(r);
-        if (k >= (uint64_t)lua_rawlen(L, tables))
+        if (k >= (uint64_t)lua_rawlen(L, r->tables))
             r->bad = 1;
-        lua_rawgeti(L, tables, (lua_Integer)k + 1);
+        lua_rawgeti(L, r->tables, (lua_Integer)k + 1);
         return;
     }
     case T_TABLE:
@@ -369,16 +484,16 @@ static void load_value(lua_State *L, reader *r, int tables, uint32_t agency, int
     lua_newtable(L);
     int t = lua_gettop(L);
     lua_pushvalue(L, t);
-    lua_rawseti(L, tables, (lua_Integer)lua_rawlen(L, tables) + 1);
+    lua_rawseti(L, r->tables, (lua_Integer)lua_rawlen(L, r->tables) + 1);
     if (get_byte(r))
-        load_pos(L, r, t, agency);
+        load_pos(r, t);
     while (!r->bad) {
         if (r->pos < r->n && r->p[r->pos] == T_END) {
             r->pos++;
             break;
         }
-        load_value(L, r, tables, agency, depth + 1);
-        load_value(L, r, tables, agency, depth + 1);
+        load_value(r, depth + 1);
+        load_value(r, depth + 1);
         if (lua_isnil(L, -2) || (lua_type(L, -2) == LUA_TNUMBER && lua_tonumber(L, -2) != lua_tonumber(L, -2)))
             lua_pop(L, 2); /* a key that cannot be a key */
         else
@@ -396,13 +511,14 @@ static void kept_push(isorules_engine *e, uint32_t rule, uint32_t agency)
         lua_pushnil(L);
         return;
     }
-    reader r = {k->p, k->len, 0, 0};
     lua_newtable(L); /* tables read, for refs */
-    int tables = lua_gettop(L);
-    load_value(L, &r, tables, agency, 0);
+    lua_newtable(L); /* strings read */
+    reader r = {L, k->p, k->len, 0, 0, lua_gettop(L) - 1, lua_gettop(L), 0, agency};
+    load_value(&r, 0);
     if (r.bad)
         luaL_error(L, "kept value of agency %d unreadable", (int)agency + 1);
-    lua_replace(L, tables);
+    lua_replace(L, r.tables);
+    lua_settop(L, r.tables);
 }
 
 const ir_node *ir_keep_node(lua_State *L, int idx, const ir_posstore **store)
