@@ -564,6 +564,7 @@ static int phase2(isorules_engine *e, void *ud)
         int line = 0, col = 0, rc;
         lua_settop(L, base);
         ir_pos_clear(&e->unit);
+        ir_model_forget(L, &e->unit);
         if (doc < f->first_agency) {
             rc = ir_loader_next(&s->ld, L, &e->unit, s->file, IR_SKIP, &line, &col);
             if (rc == IR_LOAD_DOC)
@@ -593,6 +594,7 @@ static int phase2(isorules_engine *e, void *ud)
     }
     lua_settop(L, base);
     ir_pos_clear(&e->unit);
+    ir_model_forget(L, &e->unit);
     return ISORULES_OK;
 }
 
@@ -615,6 +617,8 @@ static int audit_file(isorules_engine *e, uint32_t i, ir_file *into)
         s.into = into;
         s.ld.nodes = e->files[i].nodes1; /* the limit is per file: both passes count */
         rc = protect(e, phase2, &s);
+        ir_pos_clear(&e->unit); /* also when phase2 was stopped by an error */
+        ir_model_forget(e->L, &e->unit);
         source_close(&s);
         if (e->files[i].failed)
             into->failed = 1;

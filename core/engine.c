@@ -460,6 +460,10 @@ void ir_run_free(isorules_engine *e)
     ir_arena_free(&e->kept_bytes);
     ir_pos_clear(&e->reg);
     ir_pos_clear(&e->unit);
+    if (e->L) {
+        ir_model_forget(e->L, &e->reg);
+        ir_model_forget(e->L, &e->unit);
+    }
 }
 
 void isorules_clear_inputs(isorules_engine *e)

@@ -280,6 +280,9 @@ int ir_model_kind(lua_State *L, int idx);
 /* Checks and normalises the known fields of the document at idx (FMT002,
  * FMT003, repeats within the document: FMT001). May raise memory errors. */
 void ir_model_check(isorules_engine *e, int idx, int kind, ir_posstore *ps);
+/* Lets go of the tables the model stage removed from the documents of ps:
+ * call when its records are cleared. */
+void ir_model_forget(lua_State *L, const ir_posstore *ps);
 /* An FMT finding, when that rule is selected. */
 void ir_fmt(isorules_engine *e, const char *id, const char *subject, const char *vi,
             const char *en, uint32_t file, int line, int col);

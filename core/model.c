@@ -300,6 +300,34 @@ static int normalize_top(lua_State *L)
     return 1;
 }
 
+/* A table the model stage removes is kept alive, by a list for its store
+ * (in the registry under the store's address) until the store's records are
+ * cleared (ir_model_forget): so no new table can take its address, or a
+ * child's, and inherit a position that is not its own. */
+static void bury(walk *w, int idx)
+{
+    lua_State *L = w->L;
+    idx = lua_absindex(L, idx);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, w->ps) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, w->ps);
+    }
+    lua_pushvalue(L, idx);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 1);
+}
+
+void ir_model_forget(lua_State *L, const ir_posstore *ps)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, ps) != LUA_TNIL) {
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, ps);
+    }
+    lua_pop(L, 1);
+}
+
 /* One value of a known field: the value is at the top (not nil); the table
  * at tidx, the key in (key, klen). Rewrites or removes it in the table. */
 static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, int depth)
@@ -388,7 +416,7 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
                     else if (ie)
                         fmt002(w, ie, "không phải một mã định danh", "is not an identifier", lua_gettop(L));
                     if (it == LUA_TTABLE)
-                        ir_pos_forget(w->ps, lua_topointer(L, -1));
+                        bury(w, -1);
                     path_pop(w, old);
                     lua_pop(L, 1);
                     lua_pushlightuserdata(L, IR_NULL_ITEM);
@@ -428,7 +456,7 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
                     else
                         fmt002(w, ie, "phải là một ánh xạ (mapping)", "must be a mapping", lua_gettop(L));
                     if (it == LUA_TTABLE)
-                        ir_pos_forget(w->ps, lua_topointer(L, -1));
+                        bury(w, -1);
                     lua_pushlightuserdata(L, IR_NULL_ITEM);
                     lua_rawseti(L, v, i);
                 }
@@ -442,9 +470,9 @@ static void check_value(walk *w, int tidx, const field *f, const ir_entry *en, i
         break;
     }
     /* the replacement is on top: store it under the key; a table it replaces
-     * leaves the model, and its position with it */
+     * leaves the model */
     if (t == LUA_TTABLE)
-        ir_pos_forget(w->ps, lua_topointer(L, v));
+        bury(w, v);
     lua_pushlstring(L, en->key, en->klen);
     lua_insert(L, -2);
     lua_rawset(L, tidx);

@@ -170,10 +170,3 @@ void ir_pos_truncate(ir_posstore *ps, size_t n)
     for (size_t i = 0; i < n; i++)
         slot_insert(ps, ps->nodes[i].obj, (uint32_t)(i + 1));
 }
-
-void ir_pos_forget(ir_posstore *ps, const void *obj)
-{
-    ir_node *nd = ir_pos_find(ps, obj);
-    if (nd)
-        nd->obj = NULL; /* its slot stays, so probe chains hold; it matches nothing */
-}

@@ -47,9 +47,6 @@ void ir_pos_init(ir_posstore *ps);
 void ir_pos_free(ir_posstore *ps);
 /* Forgets every record, keeping the memory for reuse. */
 void ir_pos_clear(ir_posstore *ps);
-/* Forgets the record of obj (a table the model stage removed): a new table
- * at the same address must not inherit its position. */
-void ir_pos_forget(ir_posstore *ps, const void *obj);
 /* Forgets the records from index n on (and their entries), as if they had
  * never been added. Rebuilds the hash: for rare paths only. */
 void ir_pos_truncate(ir_posstore *ps, size_t n);

@@ -877,6 +877,32 @@ static void test_rules_model_views(void **state)
     assert_int_equal(f->column, 1);
 }
 
+static const char stale_rules[] =
+    "rule { id = 'ST', severity = 'info', check = function(a, ctx)\n"
+    "  local hits = 0\n"
+    "  for i = 1, 60000 do\n"
+    "    local t = { i }\n"
+    "    if isorules.position(t) then hits = hits + 1 end\n"
+    "  end\n"
+    "  ctx.report(nil, tostring(hits), 'new tables with a position')\n"
+    "end }\n";
+
+/* The model stage removes a list item that is a list, not a mapping; the
+ * tables inside it must not leave positions behind for new tables that the
+ * allocator puts at their addresses (the pool reuses a freed block first). */
+static void test_rules_removed_tables_leave_no_position(void **state)
+{
+    fixture *fx = *state;
+    load_ok(fx, "stale.lua", stale_rules);
+    assert_int_equal(isorules_select(fx->e, "ST", NULL), ISORULES_OK);
+    char yaml[4096] = "kind: agency\nid: st\nprocedures:\n";
+    for (int i = 0; i < 20; i++)
+        strcat(yaml, "  - [ {code: a}, {code: b}, [1, 2] ]\n");
+    assert_int_equal(irt_input(fx->e, "st.yaml", yaml), ISORULES_OK);
+    run_ok(fx);
+    assert_string_equal(subject_of(fx, "new tables with a position"), "0");
+}
+
 static void test_rules_set_jobs_misuse(void **state)
 {
     fixture *fx = *state;
@@ -1071,6 +1097,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules_model_scope_workers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_keep_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_views, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_removed_tables_leave_no_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_set_jobs_misuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_scope_no_keep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_select, setup, teardown),
