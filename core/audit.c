@@ -652,7 +652,7 @@ long ir_index_find(const isorules_engine *e, const char *id, size_t n)
         return -1;
     size_t mask = e->nidslots - 1;
     for (size_t i = hash_id(id, n) & mask; e->idslots[i]; i = (i + 1) & mask) {
-        const char *s = e->index[e->idslots[i] - 1].id;
+        const char *s = ir_indexed_id(&e->index[e->idslots[i] - 1]);
         if (strncmp(s, id, n) == 0 && s[n] == 0)
             return (long)e->idslots[i] - 1;
     }
@@ -671,7 +671,7 @@ static void idslot_put(uint32_t *slots, size_t nslots, const char *id, uint32_t 
  * 1 when it does, 0 when the id is taken, -1 when out of memory. */
 static int index_claim(isorules_engine *e, size_t i)
 {
-    const char *id = e->index[i].id;
+    const char *id = ir_indexed_id(&e->index[i]);
     if (ir_index_find(e, id, strlen(id)) >= 0)
         return 0;
     if (e->nidslots < 2 * (e->nowners + 1)) { /* keep the load under one half */
@@ -681,7 +681,7 @@ static int index_claim(isorules_engine *e, size_t i)
             return -1;
         for (size_t k = 0; k < e->nidslots; k++)
             if (e->idslots[k])
-                idslot_put(ns, want, e->index[e->idslots[k] - 1].id, e->idslots[k]);
+                idslot_put(ns, want, ir_indexed_id(&e->index[e->idslots[k] - 1]), e->idslots[k]);
         free(e->idslots);
         e->idslots = ns;
         e->nidslots = want;
@@ -689,6 +689,42 @@ static int index_claim(isorules_engine *e, size_t i)
     idslot_put(e->idslots, e->nidslots, id, (uint32_t)i + 1);
     e->nowners++;
     return 1;
+}
+
+const char *ir_indexed_field(const ir_indexed *a, int k)
+{
+    if (!(a->fields >> k & 1))
+        return NULL;
+    const char *s = a->text;
+    for (int i = 0; i < k; i++)
+        if (a->fields >> i & 1)
+            s += strlen(s) + 1;
+    return s;
+}
+
+/* Appends agency a to the index (room made by the caller), its strings
+ * packed into the index's arena. 0, or -1 when out of memory. */
+static int index_add(isorules_engine *e, const ir_agency *a)
+{
+    const char *f[IX_COUNT] = {a->id, a->name, a->level, a->parent, a->province, a->role};
+    size_t n = 0;
+    uint8_t fields = 0;
+    for (int k = 0; k < IX_COUNT; k++)
+        if (f[k]) {
+            n += strlen(f[k]) + 1;
+            fields |= (uint8_t)(1u << k);
+        }
+    char *text = ir_arena_copy(&e->index_text, NULL, n ? n : 1);
+    if (!text)
+        return -1;
+    for (int k = 0, at = 0; k < IX_COUNT; k++)
+        if (f[k]) {
+            size_t len = strlen(f[k]) + 1;
+            memcpy(text + at, f[k], len);
+            at += (int)len;
+        }
+    e->index[e->nindex++] = (ir_indexed){text, a->file, a->line, a->col, a->id_line, a->id_col, fields, 0};
+    return 0;
 }
 
 /* Takes in the agencies of a finished file, in order: the index, repeated
@@ -701,32 +737,26 @@ static int take_in(isorules_engine *e, void *ud)
         ir_audited *au = &o->audited[n];
         if (e->nindex == e->capindex) {
             size_t want = e->capindex ? e->capindex * 2 : 64;
-            ir_agency *nv = realloc(e->index, want * sizeof *nv);
+            ir_indexed *nv = realloc(e->index, want * sizeof *nv);
             if (!nv)
                 return luaL_error(L, "not enough memory");
             e->index = nv;
             e->capindex = want;
         }
-        ir_agency *a = &e->index[e->nindex++];
-        *a = au->a; /* its strings are copied to the index's arena */
-        char **strs[] = {&a->id, &a->name, &a->level, &a->parent, &a->province, &a->role};
-        for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
-            if (*strs[i] && !(*strs[i] = ir_arena_str(&e->index_text, *strs[i], strlen(*strs[i])))) {
-                memset(a, 0, sizeof *a);
-                return luaL_error(L, "not enough memory");
-            }
-        a->owns_id = 0;
-        if (a->id) {
+        if (index_add(e, &au->a) != 0)
+            return luaL_error(L, "not enough memory");
+        const char *id = au->a.id;
+        if (id) {
             int claimed = index_claim(e, e->nindex - 1);
             if (claimed < 0)
                 return luaL_error(L, "not enough memory");
-            a->owns_id = claimed;
+            e->index[e->nindex - 1].owns_id = (uint8_t)claimed;
             if (!claimed) {
                 char vi[300], en[300];
-                ir_repeated_agency_message(a->id, 1, vi, sizeof vi);
-                ir_repeated_agency_message(a->id, 0, en, sizeof en);
+                ir_repeated_agency_message(id, 1, vi, sizeof vi);
+                ir_repeated_agency_message(id, 0, en, sizeof en);
                 e->cur_agency = NULL;
-                ir_fmt(e, "FMT001", a->id, vi, en, a->file, au->id_line, au->id_col);
+                ir_fmt(e, "FMT001", id, vi, en, au->a.file, au->id_line, au->id_col);
             }
         }
         size_t k = 0;
@@ -766,11 +796,12 @@ static int finish_file(isorules_engine *e, uint32_t file)
         ir_emit_findings(e, &o->held, 0);
         for (size_t i = index_from; i < e->nindex; i++) {
             e->sum.agencies++;
-            const ir_agency *a = &e->index[i];
+            const ir_indexed *a = &e->index[i];
+            const char *id = ir_indexed_id(a);
             if (e->on_agency)
-                e->on_agency(e->agency_ud, a->id, f->name, a->line);
+                e->on_agency(e->agency_ud, id, f->name, a->line);
             if (e->on_agency_info) {
-                isorules_agency info = {a->id, f->name, a->line, a->col, a->id_line, a->id_col};
+                isorules_agency info = {id, f->name, a->line, a->col, a->id_line, a->id_col};
                 e->on_agency_info(e->agency_info_ud, &info);
             }
         }

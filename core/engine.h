@@ -74,8 +74,23 @@ typedef struct ir_agency {
     uint32_t file;
     int line, col;
     int id_line, id_col; /* where the id's value is (the document's position without one) */
-    int owns_id; /* the first agency with this id */
 } ir_agency;
+
+/* An agency of the engine's index: ir_agency packed, its present strings
+ * one after another in the index's arena (a few dozen bytes an agency). */
+enum { IX_ID, IX_NAME, IX_LEVEL, IX_PARENT, IX_PROVINCE, IX_ROLE, IX_COUNT };
+typedef struct ir_indexed {
+    const char *text; /* the present fields in IX_ order, each NUL-terminated */
+    uint32_t file;
+    int32_t line, col, id_line, id_col;
+    uint8_t fields;   /* bit k: field k is present */
+    uint8_t owns_id;  /* the first agency with this id */
+} ir_indexed;
+
+/* Field k of an index entry, or NULL when absent. */
+const char *ir_indexed_field(const ir_indexed *a, int k);
+/* Its id, or NULL. */
+static inline const char *ir_indexed_id(const ir_indexed *a) { return a->fields & 1 ? a->text : NULL; }
 
 /* What auditing one agency leaves for the engine to take in, in file order:
  * its index entry, where its id is, and what each model rule's keep
@@ -193,7 +208,7 @@ struct isorules_engine {
     char **last_names;  /* the last run's input files, for isorules_input_name */
     size_t nlast_names;
     ir_posstore reg, unit; /* registers; the agency being audited */
-    ir_agency *index;  /* strings in index_text */
+    ir_indexed *index; /* strings in index_text */
     size_t nindex, capindex;
     ir_arena index_text;
     uint32_t *idslots; /* the index's first agency of each id: 1 + its entry, 0 = empty */

@@ -585,14 +585,11 @@ static void view_get(lua_State *L, long i, int rule)
     if (rule >= 0) {
         kept_push(e, (uint32_t)rule, (uint32_t)i);
     } else {
-        const ir_agency *a = &e->index[i];
+        static const char *const names[IX_COUNT] = {"id", "name", "level", "parent", "province", "role"};
+        const ir_indexed *a = &e->index[i];
         lua_createtable(L, 0, 8);
-        set_str(L, "id", a->id);
-        set_str(L, "name", a->name);
-        set_str(L, "level", a->level);
-        set_str(L, "parent", a->parent);
-        set_str(L, "province", a->province);
-        set_str(L, "role", a->role);
+        for (int k = 0; k < IX_COUNT; k++)
+            set_str(L, names[k], ir_indexed_field(a, k));
         set_str(L, "file", ir_file_name(e, a->file));
         lua_pushinteger(L, a->line);
         lua_setfield(L, -2, "line");
@@ -677,13 +674,13 @@ static int l_view_next(lua_State *L)
             return 0;
         if (!by_id)
             break;
-        const ir_agency *a = &e->index[next];
-        if (a->id && a->owns_id)
+        const ir_indexed *a = &e->index[next];
+        if (a->owns_id)
             break;
         i = next;
     }
     if (by_id)
-        lua_pushstring(L, e->index[next].id);
+        lua_pushstring(L, ir_indexed_id(&e->index[next]));
     else
         lua_pushinteger(L, (lua_Integer)next + 1);
     view_get(L, next, rule);

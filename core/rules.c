@@ -403,7 +403,7 @@ static int do_report(lua_State *L, int kidx, int sidx)
     if (e->final_pass) {
         /* whole-model findings are about the agency their node came from */
         const ir_node *nd = ir_node_of(e, L, 1, NULL);
-        e->cur_agency = nd && nd->agency && nd->agency <= e->nindex ? e->index[nd->agency - 1].id : NULL;
+        e->cur_agency = nd && nd->agency && nd->agency <= e->nindex ? ir_indexed_id(&e->index[nd->agency - 1]) : NULL;
     }
     ir_report(e, e->cur_rule, subject, msg, file, line, col);
     return 0;
