@@ -25,7 +25,8 @@
 #define KEPT_POS "isorules.kept_pos" /* registry: decoded table -> kept_pos */
 
 enum { T_NIL = 'n', T_FALSE = 'f', T_TRUE = 't', T_INT = 'i', T_NUM = 'd', T_STR = 's',
-       T_NULLITEM = 'u', T_TABLE = 'T', T_REF = 'R', T_SREF = 'S', T_END = 'E' };
+       T_NULLITEM = 'u', T_TABLE = 'T', T_MAP = 'M', T_SEQ = 'Q', T_REF = 'R', T_SREF = 'S',
+       T_END = 'E' };
 
 static void put(ir_buf *b, const void *p, size_t n)
 {
@@ -87,6 +88,7 @@ typedef struct saver {
     ir_buf *b;
     int seen, strs; /* stack indexes */
     lua_Integer ntables, nstrs;
+    int64_t file; /* of the last table written with its position */
 } saver;
 
 /* The number of the string at idx if it was written before; else -1, and
@@ -107,17 +109,19 @@ static lua_Integer str_seen(saver *sv, int idx)
     return -1;
 }
 
-/* A table's position record: where it is, then each entry's key (0: none,
- * 1: its text follows, 2 + k: string k) and positions, lines as steps from
- * the line before, so that most numbers take a byte. */
+/* A table's position record (after its tag, T_MAP or T_SEQ): where it is
+ * (its file as a step from the file of the table before), then each
+ * entry's key (0: none, 1: its text follows, 2 + k: string k) and where its
+ * value is, lines as steps from the line before, so that most numbers take
+ * a byte. A key's own position is left out: rules cannot ask for it. */
 static void save_pos(saver *sv, const ir_node *nd)
 {
     lua_State *L = sv->e->L;
     ir_buf *b = sv->b;
     put_sv(b, nd->line);
     put_sv(b, nd->col);
-    put_uv(b, nd->file);
-    put_byte(b, (char)nd->kind);
+    put_sv(b, (int64_t)nd->file - sv->file);
+    sv->file = nd->file;
     put_uv(b, nd->count);
     int prev = nd->line;
     for (uint32_t i = 0; i < nd->count; i++) {
@@ -132,15 +136,10 @@ static void save_pos(saver *sv, const ir_node *nd)
                 put_uv(b, 1);
                 put_str(b, en->key, en->klen);
             }
-            put_sv(b, (int64_t)en->kline - prev);
-            put_sv(b, en->kcol);
-            put_sv(b, (int64_t)en->line - en->kline);
         } else {
             put_uv(b, 0);
-            put_sv(b, en->kline);
-            put_sv(b, en->kcol);
-            put_sv(b, (int64_t)en->line - prev);
         }
+        put_sv(b, (int64_t)en->line - prev);
         put_sv(b, en->col);
         prev = en->line;
     }
@@ -203,9 +202,8 @@ static void save_value(saver *sv, int idx, int depth)
     lua_pushvalue(L, idx);
     lua_pushinteger(L, sv->ntables++);
     lua_rawset(L, sv->seen);
-    put_byte(b, T_TABLE);
     const ir_node *nd = ir_pos_find(&sv->e->unit, lua_topointer(L, idx));
-    put_byte(b, nd ? 1 : 0);
+    put_byte(b, !nd ? T_TABLE : nd->kind == IR_MAP ? T_MAP : T_SEQ);
     if (nd)
         save_pos(sv, nd);
     luaL_checkstack(L, 4, "keep");
@@ -224,7 +222,7 @@ void ir_keep_save(isorules_engine *e, ir_buf *b, int idx)
     idx = lua_absindex(L, idx);
     lua_newtable(L);
     lua_newtable(L);
-    saver sv = {e, b, lua_gettop(L) - 1, lua_gettop(L), 0, 0};
+    saver sv = {e, b, lua_gettop(L) - 1, lua_gettop(L), 0, 0, 0};
     save_value(&sv, idx, 0);
     lua_pop(L, 2);
 }
@@ -284,6 +282,7 @@ typedef struct reader {
     int tables, strs; /* stack indexes: the tables read so far; the strings (2k+1: offset, 2k+2: length) */
     lua_Integer nstrs;
     uint32_t agency;
+    int64_t file; /* of the last table read with its position */
 } reader;
 
 static int get_byte(reader *r)
@@ -377,15 +376,16 @@ static const char *old_str(reader *r, uint64_t k, size_t *n)
     return r->p + off;
 }
 
-/* Reads a table's position record and hangs it on the table at t. */
-static void load_pos(reader *r, int t)
+/* Reads a table's position record (save_pos) and hangs it on the table at
+ * t. */
+static void load_pos(reader *r, int t, int kind)
 {
     lua_State *L = r->L;
     int line = get_int(r), col = get_int(r);
-    uint64_t file = get_uv(r);
-    int kind = get_byte(r);
+    int64_t file = r->file + get_sv(r);
+    r->file = file;
     uint64_t n = get_uv(r);
-    if (r->bad || n > (r->n - r->pos) / 5 || file > UINT32_MAX) { /* an entry takes 5 bytes or more */
+    if (r->bad || n > (r->n - r->pos) / 3 || file < 0 || file > UINT32_MAX) { /* an entry takes 3 bytes or more */
         r->bad = 1;
         return;
     }
@@ -403,16 +403,9 @@ static void load_pos(reader *r, int t)
             en->key = new_str(r, &en->klen);
         else if (key >= 2)
             en->key = old_str(r, key - 2, &en->klen);
-        if (en->key) {
-            en->kline = prev + get_int(r);
-            en->kcol = get_int(r);
-            en->line = en->kline + get_int(r);
-        } else {
-            en->kline = get_int(r);
-            en->kcol = get_int(r);
-            en->line = prev + get_int(r);
-        }
+        en->line = prev + get_int(r);
         en->col = get_int(r);
+        en->kline = en->line; /* not kept (save_pos) */
         prev = en->line;
     }
     kp->ps.nodes = &kp->node;
@@ -468,6 +461,8 @@ static void load_value(reader *r, int depth)
         return;
     }
     case T_TABLE:
+    case T_MAP:
+    case T_SEQ:
         break;
     default:
         if (tag != T_NIL)
@@ -485,8 +480,8 @@ static void load_value(reader *r, int depth)
     int t = lua_gettop(L);
     lua_pushvalue(L, t);
     lua_rawseti(L, r->tables, (lua_Integer)lua_rawlen(L, r->tables) + 1);
-    if (get_byte(r))
-        load_pos(r, t);
+    if (tag != T_TABLE)
+        load_pos(r, t, tag == T_MAP ? IR_MAP : IR_SEQ);
     while (!r->bad) {
         if (r->pos < r->n && r->p[r->pos] == T_END) {
             r->pos++;
@@ -513,7 +508,7 @@ static void kept_push(isorules_engine *e, uint32_t rule, uint32_t agency)
     }
     lua_newtable(L); /* tables read, for refs */
     lua_newtable(L); /* strings read */
-    reader r = {L, k->p, k->len, 0, 0, lua_gettop(L) - 1, lua_gettop(L), 0, agency};
+    reader r = {L, k->p, k->len, 0, 0, lua_gettop(L) - 1, lua_gettop(L), 0, agency, 0};
     load_value(&r, 0);
     if (r.bad)
         luaL_error(L, "kept value of agency %d unreadable", (int)agency + 1);
