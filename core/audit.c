@@ -938,9 +938,9 @@ static isorules_engine *worker_open(isorules_engine *m)
     w->nfiles = m->nfiles;
     for (size_t i = 0; i < m->nfiles; i++) {
         ir_file *f = &w->files[i];
-        f->name = strdup(m->files[i].name);
+        f->name = m->files[i].name; /* the engine's, which outlives its workers */
         f->buffer = m->files[i].buffer;
-        f->failed = m->files[i].failed || !f->name;
+        f->failed = m->files[i].failed;
         f->first_agency = m->files[i].first_agency;
         f->has_registers = m->files[i].has_registers;
         f->nodes1 = m->files[i].nodes1;
@@ -1192,10 +1192,10 @@ int isorules_run(isorules_engine *e)
      * memory to keep them, they are freed and the list is empty */
     e->last_names = e->nfiles ? calloc(e->nfiles, sizeof *e->last_names) : NULL;
     e->nlast_names = e->last_names ? e->nfiles : 0;
-    for (size_t i = 0; i < e->nlast_names; i++) {
+    for (size_t i = 0; i < e->nlast_names; i++)
         e->last_names[i] = e->files[i].name;
-        e->files[i].name = NULL;
-    }
+    e->last_names_text = e->names; /* the text moves with them */
+    memset(&e->names, 0, sizeof e->names);
     ir_run_free(e);
     e->running = 0;
     if (rc == ISORULES_CANCELLED)

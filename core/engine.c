@@ -441,12 +441,12 @@ void ir_file_results_free(ir_file *f)
 void ir_run_free(isorules_engine *e)
 {
     for (size_t i = 0; i < e->nfiles; i++) {
-        free(e->files[i].name);
         ir_file_results_free(&e->files[i]);
     }
     free(e->files);
     e->files = NULL;
     e->nfiles = 0;
+    ir_arena_free(&e->names);
     ir_arena_free(&e->index_text);
     free(e->index);
     e->index = NULL;
@@ -578,8 +578,7 @@ const char *isorules_input_name(const isorules_engine *e, int i)
 
 void ir_last_names_free(isorules_engine *e)
 {
-    for (size_t i = 0; i < e->nlast_names; i++)
-        free(e->last_names[i]);
+    ir_arena_free(&e->last_names_text);
     free(e->last_names);
     e->last_names = NULL;
     e->nlast_names = 0;
@@ -666,6 +665,7 @@ typedef struct walker {
     char **v;
     size_t n, cap;
     const char *const *suffixes;
+    ir_arena *names;    /* where the paths are copied */
     struct stat *stack; /* directories being walked */
     size_t depth;
     void (*on_error)(void *ud, const char *path, const char *msg);
@@ -678,7 +678,7 @@ static int add_path(walker *w, const char *path)
     if (!nv)
         return -1;
     w->v = nv;
-    if (!(w->v[w->n] = strdup(path)))
+    if (!(w->v[w->n] = ir_arena_str(w->names, path, strlen(path))))
         return -1;
     w->n++;
     return 0;
@@ -773,8 +773,10 @@ int isorules_add_rules_path(isorules_engine *e, const char *path)
         ir_pending_add(e, path ? path : "", 0, msg);
         return ir_fail(e, ISORULES_ERROR, "%s: %s", path ? path : "", msg);
     }
+    ir_arena paths = {0};
     walker w = {0};
     w.suffixes = lua_suffix;
+    w.names = &paths;
     w.on_error = rules_walk_error;
     w.ud = e;
     size_t before = e->npending;
@@ -798,10 +800,10 @@ int isorules_add_rules_path(isorules_engine *e, const char *path)
             rc = ISORULES_ERROR;
         }
         free(src);
-        free(w.v[i]);
     }
     free(w.v);
     free(w.stack);
+    ir_arena_free(&paths);
     if (rc != ISORULES_OK && !e->errmsg[0])
         ir_fail(e, rc, "%s: rules failed to load", path);
     return rc;
@@ -913,17 +915,20 @@ static int file_cmp(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
-static _Thread_local const ir_file *sort_files; /* qsort has no user pointer */
+/* A file's identity on disk, for finding one reached twice. */
+typedef struct file_id {
+    unsigned long long dev, ino; /* ino 0: a buffer, or not found */
+    size_t file;                 /* its place in path order */
+} file_id;
 
-static int ino_cmp(const void *pa, const void *pb)
+static int id_cmp(const void *pa, const void *pb)
 {
-    size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-    const ir_file *a = &sort_files[ia], *b = &sort_files[ib];
+    const file_id *a = pa, *b = pb;
     if (a->dev != b->dev)
         return a->dev < b->dev ? -1 : 1;
     if (a->ino != b->ino)
         return a->ino < b->ino ? -1 : 1;
-    return ia < ib ? -1 : ia > ib;
+    return a->file < b->file ? -1 : a->file > b->file;
 }
 
 /* Expands the inputs into e->files, in byte order of their names, each real
@@ -933,6 +938,7 @@ int ir_collect_files(isorules_engine *e)
     static const char *const yaml_suffix[] = {".yaml", ".yml", NULL};
     walker w = {0};
     w.suffixes = yaml_suffix;
+    w.names = &e->names;
     w.on_error = input_walk_error;
     w.ud = e;
     size_t nbuf = 0;
@@ -959,28 +965,21 @@ int ir_collect_files(isorules_engine *e)
     free(w.stack);
     e->files = calloc(w.n + nbuf + 1, sizeof *e->files);
     if (!e->files) {
-        for (size_t i = 0; i < w.n; i++)
-            free(w.v[i]);
         free(w.v);
         return ISORULES_NOMEM;
     }
     size_t n = 0;
     for (size_t i = 0; i < w.n; i++) {
-        struct stat st;
         ir_file *f = &e->files[n++];
         f->name = w.v[i];
         f->first_agency = -1;
-        if (stat(f->name, &st) == 0) {
-            f->dev = (unsigned long long)st.st_dev;
-            f->ino = (unsigned long long)st.st_ino;
-        }
     }
     free(w.v);
     for (size_t i = 0; i < e->ninputs; i++) {
         if (e->inputs[i].path)
             continue;
         ir_file *f = &e->files[n++];
-        f->name = strdup(e->inputs[i].name);
+        f->name = ir_arena_str(&e->names, e->inputs[i].name, strlen(e->inputs[i].name));
         f->buffer = &e->inputs[i];
         f->first_agency = -1;
         if (!f->name)
@@ -989,24 +988,23 @@ int ir_collect_files(isorules_engine *e)
     qsort(e->files, n, sizeof *e->files, file_cmp);
     /* the same file reached twice (a folder and a file in it, or two links)
      * is read once, under its first name in path order */
-    size_t *by_ino = malloc((n + 1) * sizeof *by_ino);
-    if (!by_ino)
+    file_id *ids = malloc((n + 1) * sizeof *ids);
+    if (!ids)
         return ISORULES_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        by_ino[i] = i;
-    sort_files = e->files;
-    qsort(by_ino, n, sizeof *by_ino, ino_cmp);
-    for (size_t i = 1; i < n; i++) {
-        ir_file *a = &e->files[by_ino[i - 1]], *b = &e->files[by_ino[i]];
-        if (!a->buffer && !b->buffer && a->ino && a->dev == b->dev && a->ino == b->ino)
-            b->dup = 1; /* by_ino keeps path order within one inode */
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        ids[i] = (file_id){0, 0, i};
+        if (!e->files[i].buffer && stat(e->files[i].name, &st) == 0)
+            ids[i].dev = (unsigned long long)st.st_dev, ids[i].ino = (unsigned long long)st.st_ino;
     }
-    free(by_ino);
+    qsort(ids, n, sizeof *ids, id_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (ids[i].ino && ids[i].dev == ids[i - 1].dev && ids[i].ino == ids[i - 1].ino)
+            e->files[ids[i].file].dup = 1; /* ids keep path order within one inode */
+    free(ids);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (e->files[i].dup || (k > 0 && strcmp(e->files[i].name, e->files[k - 1].name) == 0))
-            free(e->files[i].name);
-        else
+        if (!e->files[i].dup && !(k > 0 && strcmp(e->files[i].name, e->files[k - 1].name) == 0))
             e->files[k++] = e->files[i];
     }
     e->nfiles = k;

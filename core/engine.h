@@ -131,7 +131,6 @@ typedef struct ir_fileout {
 /* One input file of a run, after directories are walked. */
 typedef struct ir_file {
     char *name;   /* path as given joined with the path below */
-    unsigned long long dev, ino;
     const ir_input *buffer; /* memory input, or NULL */
     long long nodes1;  /* YAML nodes its first pass read (the nodes limit is per file) */
     long first_agency; /* index of its first agency document, -1: none */
@@ -205,7 +204,9 @@ struct isorules_engine {
     /* a run */
     ir_file *files;
     size_t nfiles;
+    ir_arena names;     /* the files' names (workers borrow the engine's) */
     char **last_names;  /* the last run's input files, for isorules_input_name */
+    ir_arena last_names_text;
     size_t nlast_names;
     ir_posstore reg, unit; /* registers; the agency being audited */
     ir_indexed *index; /* strings in index_text */
