@@ -7,7 +7,11 @@ one table of medians, ratios and peak memory.
 Runs alternate (floor, A, floor, B, ...; isorules, Spectral, ...) so that a
 machine whose speed drifts affects both sides of each ratio alike; each ratio
 is the median of the ratios of neighbouring runs. Peak RSS comes from GNU
-time, wall time is measured around it.
+time, wall time is measured around it; the RSS shown is the median of the
+runs' peaks: identical runs differ by up to 150 KiB in the pages of the
+shared libraries they have mapped in (the kernel maps pages around a fault
+from the page cache, whatever other processes left there), a tenth of what
+1,000 agencies add, so the maximum would measure the machine.
 
 usage: scripts/bench.py BUILD_DIR [--runs N] [--spectral-runs N] [--no-spectral]
 """
@@ -54,7 +58,7 @@ def timed(cmd, check=False):
 
 def alternate(a, b, runs):
     """Runs a then b, runs times; (median wall of a, of b, median of the
-    ratios b / a of neighbouring runs, peak RSS of a, of b)."""
+    ratios b / a of neighbouring runs, median peak RSS of a, of b)."""
     wa, wb, ratios, ra, rb = [], [], [], [], []
     for _ in range(runs):
         w1, m1 = timed(a)
@@ -65,7 +69,7 @@ def alternate(a, b, runs):
         ra.append(m1)
         rb.append(m2)
     return (statistics.median(wa), statistics.median(wb), statistics.median(ratios),
-            max(ra), max(rb))
+            statistics.median(ra), statistics.median(rb))
 
 
 def spectral_rows(a, iso, audit):
