@@ -723,7 +723,7 @@ static int index_add(isorules_engine *e, const ir_agency *a)
             memcpy(text + at, f[k], len);
             at += (int)len;
         }
-    e->index[e->nindex++] = (ir_indexed){text, a->file, a->line, a->col, a->id_line, a->id_col, fields, 0};
+    e->index[e->nindex++] = (ir_indexed){text, a->file, a->line, fields, 0};
     return 0;
 }
 
@@ -794,10 +794,11 @@ static int finish_file(isorules_engine *e, uint32_t file)
             rc = ISORULES_NOMEM;
         ir_errors_emit_free(e, &o->errors);
         ir_emit_findings(e, &o->held, 0);
+        /* take_in made an index entry for each audited agency, in order */
         for (size_t i = index_from; i < e->nindex; i++) {
             e->sum.agencies++;
-            const ir_indexed *a = &e->index[i];
-            const char *id = ir_indexed_id(a);
+            const ir_agency *a = &o->audited[i - index_from].a;
+            const char *id = ir_indexed_id(&e->index[i]);
             if (e->on_agency)
                 e->on_agency(e->agency_ud, id, f->name, a->line);
             if (e->on_agency_info) {

@@ -76,13 +76,14 @@ typedef struct ir_agency {
     int id_line, id_col; /* where the id's value is (the document's position without one) */
 } ir_agency;
 
-/* An agency of the engine's index: ir_agency packed, its present strings
- * one after another in the index's arena (a few dozen bytes an agency). */
+/* An agency of the engine's index: what the final pass needs of an
+ * ir_agency, its present strings one after another in the index's arena
+ * (a few dozen bytes an agency). */
 enum { IX_ID, IX_NAME, IX_LEVEL, IX_PARENT, IX_PROVINCE, IX_ROLE, IX_COUNT };
 typedef struct ir_indexed {
     const char *text; /* the present fields in IX_ order, each NUL-terminated */
     uint32_t file;
-    int32_t line, col, id_line, id_col;
+    int32_t line;     /* of its document (ctx.index) */
     uint8_t fields;   /* bit k: field k is present */
     uint8_t owns_id;  /* the first agency with this id */
 } ir_indexed;

@@ -206,13 +206,53 @@ static void save_value(saver *sv, int idx, int depth)
     put_byte(b, !nd ? T_TABLE : nd->kind == IR_MAP ? T_MAP : T_SEQ);
     if (nd)
         save_pos(sv, nd);
-    luaL_checkstack(L, 4, "keep");
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        save_value(sv, -2, depth + 1);
+    /* the contents: the list part (t[1], t[2]... up to the first nil) and,
+     * for a mapping of the model, the value of each key its record lists,
+     * without their keys; then any other key and value, then T_END */
+    luaL_checkstack(L, 6, "keep");
+    lua_Integer n = 0;
+    while (lua_rawgeti(L, idx, n + 1) != LUA_TNIL) {
+        lua_pop(L, 1);
+        n++;
+    }
+    lua_pop(L, 1);
+    put_uv(b, (uint64_t)n);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
         save_value(sv, -1, depth + 1);
         lua_pop(L, 1);
     }
+    int listed = 0; /* a set of the keys written with the record */
+    if (nd && nd->kind == IR_MAP) {
+        lua_createtable(L, 0, (int)nd->count);
+        listed = lua_gettop(L);
+        for (uint32_t i = 0; i < nd->count; i++) {
+            const ir_entry *en = &sv->e->unit.ents[nd->first + i];
+            lua_pushlstring(L, en->key, en->klen);
+            lua_pushvalue(L, -1);
+            lua_rawget(L, idx);
+            save_value(sv, -1, depth + 1);
+            lua_pop(L, 1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, listed);
+        }
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        int done = lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 && lua_tointeger(L, -2) <= n;
+        if (!done && listed && lua_type(L, -2) == LUA_TSTRING) {
+            lua_pushvalue(L, -2);
+            done = lua_rawget(L, listed) != LUA_TNIL;
+            lua_pop(L, 1);
+        }
+        if (!done) {
+            save_value(sv, -2, depth + 1);
+            save_value(sv, -1, depth + 1);
+        }
+        lua_pop(L, 1);
+    }
+    if (listed)
+        lua_remove(L, listed);
     put_byte(b, T_END);
 }
 
@@ -377,8 +417,8 @@ static const char *old_str(reader *r, uint64_t k, size_t *n)
 }
 
 /* Reads a table's position record (save_pos) and hangs it on the table at
- * t. */
-static void load_pos(reader *r, int t, int kind)
+ * t; returns it (NULL when the bytes are bad). */
+static const kept_pos *load_pos(reader *r, int t, int kind)
 {
     lua_State *L = r->L;
     int line = get_int(r), col = get_int(r);
@@ -387,7 +427,7 @@ static void load_pos(reader *r, int t, int kind)
     uint64_t n = get_uv(r);
     if (r->bad || n > (r->n - r->pos) / 3 || file < 0 || file > UINT32_MAX) { /* an entry takes 3 bytes or more */
         r->bad = 1;
-        return;
+        return NULL;
     }
     kept_pos *kp = lua_newuserdatauv(L, sizeof *kp + (size_t)n * sizeof(ir_entry), 0);
     memset(kp, 0, sizeof *kp);
@@ -416,7 +456,8 @@ static void load_pos(reader *r, int t, int kind)
     lua_pushvalue(L, t);
     lua_pushvalue(L, -3);
     lua_rawset(L, -3);
-    lua_pop(L, 2);
+    lua_pop(L, 2); /* the table holds kp alive */
+    return r->bad ? NULL : kp;
 }
 
 /* Pushes the next value. stack: +1 */
@@ -480,8 +521,25 @@ static void load_value(reader *r, int depth)
     int t = lua_gettop(L);
     lua_pushvalue(L, t);
     lua_rawseti(L, r->tables, (lua_Integer)lua_rawlen(L, r->tables) + 1);
-    if (tag != T_TABLE)
-        load_pos(r, t, tag == T_MAP ? IR_MAP : IR_SEQ);
+    const kept_pos *kp = tag != T_TABLE ? load_pos(r, t, tag == T_MAP ? IR_MAP : IR_SEQ) : NULL;
+    /* the contents, as save_value writes them */
+    uint64_t n = get_uv(r);
+    if (n > r->n - r->pos) /* a value takes a byte or more */
+        r->bad = 1;
+    for (uint64_t i = 1; i <= n && !r->bad; i++) {
+        load_value(r, depth + 1);
+        lua_rawseti(L, t, (lua_Integer)i);
+    }
+    for (uint32_t i = 0; kp && kp->node.kind == IR_MAP && i < kp->node.count && !r->bad; i++) {
+        load_value(r, depth + 1);
+        if (kp->ents[i].key) {
+            lua_pushlstring(L, kp->ents[i].key, kp->ents[i].klen);
+            lua_insert(L, -2);
+            lua_rawset(L, t);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
     while (!r->bad) {
         if (r->pos < r->n && r->p[r->pos] == T_END) {
             r->pos++;
