@@ -179,10 +179,11 @@ static int source_open(isorules_engine *e, source *s, uint32_t file, int phase)
         return -1;
     }
     ir_loader_file(&s->ld, s->fp, max);
-    /* phase 1 stops at an agency's first key: reading a file in small
-     * pieces keeps it from decoding (and paying for) what phase 2 reads */
+    /* phase 1 stops at an agency's first key: reading a file from a small
+     * first piece keeps it from decoding (and paying for) what phase 2
+     * reads; a register file's pieces soon grow to libyaml's size */
     if (phase == 1)
-        s->ld.chunk = 2048;
+        s->ld.chunk = 256;
     return 0;
 }
 

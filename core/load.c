@@ -69,8 +69,12 @@ static void open_parser(ir_loader *ld)
 static int read_file(void *data, unsigned char *buf, size_t size, size_t *got)
 {
     ir_loader *ld = data;
-    if (ld->chunk && size > ld->chunk)
-        size = ld->chunk;
+    if (ld->chunk) { /* the first read small, each next one twice as large */
+        if (size > ld->chunk)
+            size = ld->chunk;
+        if (ld->chunk < ((size_t)1 << 30))
+            ld->chunk *= 2;
+    }
     if (ld->max_bytes && (long long)size > ld->max_bytes - ld->bytes + 1)
         size = (size_t)(ld->max_bytes - ld->bytes + 1); /* one past the limit shows it */
     *got = fread(buf, 1, size, ld->fp);

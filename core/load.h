@@ -38,8 +38,9 @@ typedef struct ir_loader {
     long long bytes;    /* bytes read from fp so far */
     int too_big;        /* max_bytes was passed */
     long long max_bytes; /* more than this from fp is an error (limit file-size); 0 = none */
-    size_t chunk;       /* read at most this much at a time (0 = as much as libyaml asks):
-                           a caller that only needs a file's first lines sets it small */
+    size_t chunk;       /* read at most this much next, then twice as much each time (0 =
+                           as much as libyaml asks): a caller that may only need a file's
+                           first lines sets it small */
 } ir_loader;
 
 enum {
