@@ -692,15 +692,69 @@ static int index_claim(isorules_engine *e, size_t i)
     return 1;
 }
 
-const char *ir_indexed_field(const ir_indexed *a, int k)
+/* Which of an entry's words field k is, or -1. */
+static int word_of(int k) { return k == IX_LEVEL ? 0 : k == IX_PROVINCE ? 1 : k == IX_ROLE ? 2 : -1; }
+
+const char *ir_indexed_field(const isorules_engine *e, const ir_indexed *a, int k)
 {
     if (!(a->fields >> k & 1))
         return NULL;
+    int w = word_of(k);
+    if (w >= 0 && a->word[w])
+        return e->words[a->word[w] - 1];
     const char *s = a->text;
     for (int i = 0; i < k; i++)
-        if (a->fields >> i & 1)
+        if (a->fields >> i & 1 && !(word_of(i) >= 0 && a->word[word_of(i)]))
             s += strlen(s) + 1;
     return s;
+}
+
+static void wordslot_put(uint32_t *slots, size_t nslots, const char *s, uint32_t v)
+{
+    size_t mask = nslots - 1, i = hash_id(s, strlen(s)) & mask;
+    while (slots[i])
+        i = (i + 1) & mask;
+    slots[i] = v;
+}
+
+/* 1 + the word for s, added when new; 0 when there is no room (the caller
+ * keeps s in the entry's text), -1 when out of memory. */
+static int word_id(isorules_engine *e, const char *s)
+{
+    size_t n = strlen(s);
+    if (e->nwordslots) {
+        size_t mask = e->nwordslots - 1;
+        for (size_t i = hash_id(s, n) & mask; e->wordslots[i]; i = (i + 1) & mask)
+            if (strcmp(e->words[e->wordslots[i] - 1], s) == 0)
+                return (int)e->wordslots[i];
+    }
+    if (e->nwords >= UINT16_MAX)
+        return 0;
+    if (e->nwords == e->capwords) {
+        size_t want = e->capwords ? e->capwords * 2 : 64;
+        const char **nv = realloc(e->words, want * sizeof *nv);
+        if (!nv)
+            return -1;
+        e->words = nv;
+        e->capwords = want;
+    }
+    if (e->nwordslots < 2 * (e->nwords + 1)) {
+        size_t want = e->nwordslots ? e->nwordslots * 2 : 128;
+        uint32_t *ns = calloc(want, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t k = 0; k < e->nwords; k++)
+            wordslot_put(ns, want, e->words[k], (uint32_t)k + 1);
+        free(e->wordslots);
+        e->wordslots = ns;
+        e->nwordslots = want;
+    }
+    const char *w = ir_arena_str(&e->index_text, s, n);
+    if (!w)
+        return -1;
+    e->words[e->nwords++] = w;
+    wordslot_put(e->wordslots, e->nwordslots, w, (uint32_t)e->nwords);
+    return (int)e->nwords;
 }
 
 /* Appends agency a to the index (room made by the caller), its strings
@@ -708,23 +762,31 @@ const char *ir_indexed_field(const ir_indexed *a, int k)
 static int index_add(isorules_engine *e, const ir_agency *a)
 {
     const char *f[IX_COUNT] = {a->id, a->name, a->level, a->parent, a->province, a->role};
+    ir_indexed x = {NULL, a->file, a->line, 0, 0, {0, 0, 0}};
     size_t n = 0;
-    uint8_t fields = 0;
-    for (int k = 0; k < IX_COUNT; k++)
-        if (f[k]) {
+    for (int k = 0; k < IX_COUNT; k++) {
+        if (!f[k])
+            continue;
+        x.fields |= (uint8_t)(1u << k);
+        int w = word_of(k), id = w >= 0 ? word_id(e, f[k]) : 0;
+        if (id < 0)
+            return -1;
+        if (id > 0)
+            x.word[w] = (uint16_t)id;
+        else
             n += strlen(f[k]) + 1;
-            fields |= (uint8_t)(1u << k);
-        }
+    }
     char *text = ir_arena_copy(&e->index_text, NULL, n ? n : 1);
     if (!text)
         return -1;
-    for (int k = 0, at = 0; k < IX_COUNT; k++)
-        if (f[k]) {
+    x.text = text;
+    for (int k = 0; k < IX_COUNT; k++)
+        if (f[k] && !(word_of(k) >= 0 && x.word[word_of(k)])) {
             size_t len = strlen(f[k]) + 1;
-            memcpy(text + at, f[k], len);
-            at += (int)len;
+            memcpy(text, f[k], len);
+            text += len;
         }
-    e->index[e->nindex++] = (ir_indexed){text, a->file, a->line, fields, 0};
+    e->index[e->nindex++] = x;
     return 0;
 }
 

@@ -448,6 +448,11 @@ void ir_run_free(isorules_engine *e)
     e->nfiles = 0;
     ir_arena_free(&e->names);
     ir_arena_free(&e->index_text);
+    free(e->words);
+    free(e->wordslots);
+    e->words = NULL;
+    e->wordslots = NULL;
+    e->nwords = e->capwords = e->nwordslots = 0;
     free(e->index);
     e->index = NULL;
     e->nindex = e->capindex = 0;

@@ -81,15 +81,17 @@ typedef struct ir_agency {
  * (a few dozen bytes an agency). */
 enum { IX_ID, IX_NAME, IX_LEVEL, IX_PARENT, IX_PROVINCE, IX_ROLE, IX_COUNT };
 typedef struct ir_indexed {
-    const char *text; /* the present fields in IX_ order, each NUL-terminated */
+    const char *text; /* the present fields in IX_ order, each NUL-terminated, but words */
     uint32_t file;
     int32_t line;     /* of its document (ctx.index) */
     uint8_t fields;   /* bit k: field k is present */
     uint8_t owns_id;  /* the first agency with this id */
+    uint16_t word[3]; /* level, province, role, which repeat from agency to agency:
+                         1 + their entry in the engine's words, or 0 (in text) */
 } ir_indexed;
 
 /* Field k of an index entry, or NULL when absent. */
-const char *ir_indexed_field(const ir_indexed *a, int k);
+const char *ir_indexed_field(const isorules_engine *e, const ir_indexed *a, int k);
 /* Its id, or NULL. */
 static inline const char *ir_indexed_id(const ir_indexed *a) { return a->fields & 1 ? a->text : NULL; }
 
@@ -213,6 +215,10 @@ struct isorules_engine {
     ir_indexed *index; /* strings in index_text */
     size_t nindex, capindex;
     ir_arena index_text;
+    const char **words; /* the index's distinct levels, provinces and roles (text in index_text) */
+    size_t nwords, capwords;
+    uint32_t *wordslots; /* 1 + a word, 0 = empty */
+    size_t nwordslots;
     uint32_t *idslots; /* the index's first agency of each id: 1 + its entry, 0 = empty */
     size_t nidslots, nowners; /* a power of two, or 0; ids in it */
     ir_arena kept_bytes; /* what keep functions returned, in agency order */

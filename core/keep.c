@@ -14,6 +14,7 @@
  * Values are data: nil, booleans, numbers, strings, isorules.null and tables
  * (shared and cyclic ones keep their shape); functions and other userdata
  * become nil. Integers are written as variable-length numbers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <lauxlib.h>
@@ -26,7 +27,7 @@
 
 enum { T_NIL = 'n', T_FALSE = 'f', T_TRUE = 't', T_INT = 'i', T_NUM = 'd', T_STR = 's',
        T_NULLITEM = 'u', T_TABLE = 'T', T_MAP = 'M', T_SEQ = 'Q', T_REF = 'R', T_SREF = 'S',
-       T_END = 'E' };
+       T_DATE = 'D', T_END = 'E' };
 
 static void put(ir_buf *b, const void *p, size_t n)
 {
@@ -76,6 +77,24 @@ void ir_buf_free(ir_buf *b)
 {
     free(b->p);
     memset(b, 0, sizeof *b);
+}
+
+/* A string of the form DDDD-DD-DD as the number DDDDDDDD + 1 (so that it
+ * is never 0), or 0 for any other string; written back with %04d-%02d-%02d,
+ * the same ten bytes. */
+static uint32_t iso_date(const char *s, size_t n)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7)
+            continue;
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    return v + 1;
 }
 
 /* The state of one value being written: the tables and strings written so
@@ -166,13 +185,19 @@ static void save_value(saver *sv, int idx, int depth)
         }
         return;
     case LUA_TSTRING: {
+        size_t n;
+        const char *s = lua_tolstring(L, idx, &n);
+        uint32_t ymd = iso_date(s, n);
+        if (ymd) { /* the model writes dates in ISO form: four bytes, not ten */
+            put_byte(b, T_DATE);
+            put_uv(b, ymd);
+            return;
+        }
         lua_Integer k = str_seen(sv, idx);
         if (k >= 0) {
             put_byte(b, T_SREF);
             put_uv(b, (uint64_t)k);
         } else {
-            size_t n;
-            const char *s = lua_tolstring(L, idx, &n);
             put_byte(b, T_STR);
             put_str(b, s, n);
         }
@@ -491,6 +516,19 @@ static void load_value(reader *r, int depth)
             lua_pushnil(L);
         return;
     }
+    case T_DATE: {
+        uint64_t v = get_uv(r);
+        char d[16];
+        if (v == 0 || v > 100000000) {
+            r->bad = 1;
+            lua_pushnil(L);
+            return;
+        }
+        v--;
+        snprintf(d, sizeof d, "%04d-%02d-%02d", (int)(v / 10000), (int)(v / 100 % 100), (int)(v % 100));
+        lua_pushlstring(L, d, 10);
+        return;
+    }
     case T_NULLITEM:
         lua_pushlightuserdata(L, IR_NULL_ITEM);
         return;
@@ -642,7 +680,7 @@ static void view_get(lua_State *L, long i, int rule)
         const ir_indexed *a = &e->index[i];
         lua_createtable(L, 0, 8);
         for (int k = 0; k < IX_COUNT; k++)
-            set_str(L, names[k], ir_indexed_field(a, k));
+            set_str(L, names[k], ir_indexed_field(e, a, k));
         set_str(L, "file", ir_file_name(e, a->file));
         lua_pushinteger(L, a->line);
         lua_setfield(L, -2, "line");

@@ -782,7 +782,8 @@ static void test_rules_model_scope_workers(void **state) { check_model_scope(*st
 static const char keep_values_rules[] =
     "rule { id = 'KV', severity = 'info', scope = 'model',\n"
     "  keep = function(a, ctx)\n"
-    "    local t = { list = { 1, isorules.null, 'x', 2.5, true }, f = print, id = a.id }\n"
+    "    local t = { list = { 1, isorules.null, 'x', 2.5, true }, f = print, id = a.id,\n"
+    "                dates = { '2021-12-31', '0000-00-00', '9999-99-99', '2021-12-3x', '2021-1-31', '2021-12-31 ' } }\n"
     "    t.self = t\n"
     "    t.shared1 = t.list\n"
     "    t.shared2 = t.list\n"
@@ -795,6 +796,7 @@ static const char keep_values_rules[] =
     "        and #k.list == 5 and k.list[1] == 1 and math.type(k.list[1]) == 'integer'\n"
     "        and k.list[2] == isorules.null and k.list[3] == 'x' and k.list[4] == 2.5\n"
     "        and k.list[5] == true and k.f == nil and ctx.kept[k.id] == k\n"
+    "        and table.concat(k.dates, '|') == '2021-12-31|0000-00-00|9999-99-99|2021-12-3x|2021-1-31|2021-12-31 '\n"
     "      ctx.report(nil, k.id .. ' ' .. tostring(ok), 'kept values')\n"
     "    end\n"
     "  end }\n";
@@ -901,6 +903,42 @@ static void test_rules_removed_tables_leave_no_position(void **state)
     assert_int_equal(irt_input(fx->e, "st.yaml", yaml), ISORULES_OK);
     run_ok(fx);
     assert_string_equal(subject_of(fx, "new tables with a position"), "0");
+}
+
+static const char words_rules[] =
+    "rule { id = 'WD', severity = 'info', scope = 'model', check = function(index, ctx)\n"
+    "  local bad = 0\n"
+    "  for i = 1, #index do\n"
+    "    local a = index[i]\n"
+    "    local want_role = i % 3 == 0 and 'dost' or nil\n"
+    "    if a.id ~= 'a' .. i or a.name ~= 'n' .. i or a.level ~= 'l' .. i or a.parent ~= 'p' .. (i % 7)\n"
+    "       or a.province ~= (i % 2 == 0 and 'v' or nil) or a.role ~= want_role then\n"
+    "      bad = bad + 1\n"
+    "    end\n"
+    "  end\n"
+    "  ctx.report(nil, #index .. ' ' .. bad, 'index fields')\n"
+    "end }\n";
+
+/* The index keeps levels, provinces and roles once each (words), up to
+ * 65,535 of them; past that they stay in each entry's own text. 70,000
+ * distinct levels, every other agency without a province: the same fields. */
+static void test_rules_index_words(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 70000 };
+    load_ok(fx, "words.lua", words_rules);
+    assert_int_equal(isorules_select(fx->e, "WD", NULL), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "instructions", 50000000), ISORULES_OK);
+    size_t cap = (size_t)N * 96, len = 0;
+    char *yaml = malloc(cap);
+    assert_non_null(yaml);
+    for (int i = 1; i <= N; i++)
+        len += (size_t)snprintf(yaml + len, cap - len, "kind: agency\nid: a%d\nname: n%d\nlevel: l%d\nparent: p%d\n%s%s---\n",
+                                i, i, i, i % 7, i % 2 == 0 ? "province: v\n" : "", i % 3 == 0 ? "role: dost\n" : "");
+    assert_int_equal(isorules_add_input_buffer(fx->e, "w.yaml", yaml, len), ISORULES_OK);
+    free(yaml);
+    run_ok(fx);
+    assert_string_equal(subject_of(fx, "index fields"), "70000 0");
 }
 
 static void test_rules_set_jobs_misuse(void **state)
@@ -1098,6 +1136,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules_keep_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_removed_tables_leave_no_position, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_index_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_set_jobs_misuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_scope_no_keep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_select, setup, teardown),
