@@ -163,6 +163,10 @@ static int source_open(isorules_engine *e, source *s, uint32_t file, int phase)
         return 0;
     }
     s->fp = fopen(f->name, "rb");
+    /* libyaml asks for large pieces itself: stdio's buffer would only add a
+     * copy, an fstat and reads of 4 KiB */
+    if (s->fp)
+        setvbuf(s->fp, NULL, _IONBF, 0);
     struct stat st;
     if (!s->fp || fstat(fileno(s->fp), &st) != 0) {
         input_error(e, file, 0, 0, strerror(errno));
