@@ -658,7 +658,7 @@ long ir_index_find(const isorules_engine *e, const char *id, size_t n)
     size_t mask = e->nidslots - 1;
     for (size_t i = hash_id(id, n) & mask; e->idslots[i]; i = (i + 1) & mask) {
         const char *s = ir_indexed_id(&e->index[e->idslots[i] - 1]);
-        if (strncmp(s, id, n) == 0 && s[n] == 0)
+        if (strlen(s) == n && memcmp(s, id, n) == 0) /* an id with a NUL is no index id */
             return (long)e->idslots[i] - 1;
     }
     return -1;
@@ -912,6 +912,7 @@ static int plan_rules(isorules_engine *e, void *ud)
         lua_settop(L, plans);
     }
     e->errbuf = NULL;
+    e->sink = NULL;
     lua_pop(L, 1);
     return ISORULES_OK;
 }
@@ -1197,6 +1198,8 @@ static int run_files(isorules_engine *e)
         rc = protect(e, ctx_registers, NULL);
     if (rc == ISORULES_OK)
         rc = protect(e, plan_rules, NULL);
+    e->errbuf = NULL; /* also when plan_rules was stopped */
+    e->sink = NULL;
     size_t busy = 0;
     for (size_t i = 0; i < e->nfiles; i++)
         busy += needs_phase2(&e->files[i]);

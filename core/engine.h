@@ -230,6 +230,7 @@ struct isorules_engine {
     const char *cur_agency; /* its id, or NULL */
     const ir_rule *cur_rule;
     int final_pass;     /* model rules run: a finding's agency is its node's */
+    unsigned final_gen; /* which final pass (keep.c's views belong to one) */
     isorules_summary sum;
 };
 
@@ -279,6 +280,10 @@ void ir_last_names_free(isorules_engine *e);
 void ir_repeated_agency_message(const char *id, int vi, char *buf, size_t n);
 /* The rule with this id, or NULL. */
 ir_rule *ir_rule_get(isorules_engine *e, const char *id);
+
+/* The metatable field that marks the read-only tables of the final pass
+ * (keep.c), which the sandbox's rawset refuses. */
+#define IR_READONLY "__isorules_readonly"
 
 /* keep.c: a kept value as bytes (in a worker), taken in by the engine (0,
  * or -1 when out of memory), and read back in the final pass through the

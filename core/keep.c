@@ -25,6 +25,8 @@
 #define KEEP_MAX_DEPTH 32
 #define KEPT_POS "isorules.kept_pos" /* registry: decoded table -> kept_pos */
 
+static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lua_getextraspace(L); }
+
 enum { T_NIL = 'n', T_FALSE = 'f', T_TRUE = 't', T_INT = 'i', T_NUM = 'd', T_STR = 's',
        T_NULLITEM = 'u', T_TABLE = 'T', T_MAP = 'M', T_SEQ = 'Q', T_REF = 'R', T_SREF = 'S',
        T_DATE = 'D', T_END = 'E' };
@@ -407,6 +409,78 @@ typedef struct kept_pos {
     ir_entry ents[];
 } kept_pos;
 
+/* ---- read-only tables ----
+ *
+ * What the final pass gives rules (the views, their index entries, decoded
+ * kept tables) is read-only: an empty proxy whose metatable reads from the
+ * data (__index, __len, __pairs) and refuses writes (__newindex; rawset is
+ * refused by the sandbox for a metatable marked IR_READONLY). Entries are
+ * made when read and cached weakly: a rule that could write to one would
+ * see its write or not depending on when the collector ran, and -j 1 and
+ * -j 2 would differ. */
+
+static int l_readonly(lua_State *L)
+{
+    return luaL_error(L, "ctx.index and ctx.kept are read-only");
+}
+
+/* the data behind a proxy (its metatable's __index). stack: +1 */
+static void push_data(lua_State *L, int proxy)
+{
+    if (!lua_getmetatable(L, proxy)) {
+        lua_newtable(L);
+        return;
+    }
+    lua_getfield(L, -1, "__index");
+    lua_remove(L, -2);
+}
+
+static int l_ro_len(lua_State *L)
+{
+    push_data(L, 1);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
+}
+
+static int l_ro_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (lua_next(L, 1))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int l_ro_pairs(lua_State *L)
+{
+    lua_pushcfunction(L, l_ro_next);
+    push_data(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Pushes a read-only proxy of the table at data. stack: +1 */
+static void push_proxy(lua_State *L, int data)
+{
+    data = lua_absindex(L, data);
+    lua_createtable(L, 0, 0);
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, data);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_ro_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, l_ro_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushcfunction(L, l_readonly);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, IR_READONLY);
+    lua_setmetatable(L, -2);
+}
+
 /* A new string's text: remembered by its place in the bytes, which live as
  * long as the run, so that a key can point into them. NULL past the end. */
 static const char *new_str(reader *r, size_t *n)
@@ -447,7 +521,10 @@ static const kept_pos *load_pos(reader *r, int t, int kind)
 {
     lua_State *L = r->L;
     int line = get_int(r), col = get_int(r);
-    int64_t file = r->file + get_sv(r);
+    int64_t step = get_sv(r); /* the bytes are the engine's own; still, no overflow on bad ones */
+    if (step < -(int64_t)UINT32_MAX || step > (int64_t)UINT32_MAX)
+        r->bad = 1;
+    int64_t file = r->bad ? 0 : r->file + step;
     r->file = file;
     uint64_t n = get_uv(r);
     if (r->bad || n > (r->n - r->pos) / 3 || file < 0 || file > UINT32_MAX) { /* an entry takes 3 bytes or more */
@@ -468,19 +545,24 @@ static const kept_pos *load_pos(reader *r, int t, int kind)
             en->key = new_str(r, &en->klen);
         else if (key >= 2)
             en->key = old_str(r, key - 2, &en->klen);
-        en->line = prev + get_int(r);
+        int64_t l = (int64_t)prev + get_int(r);
+        if (l < INT32_MIN || l > INT32_MAX)
+            r->bad = 1;
+        en->line = (int)l;
         en->col = get_int(r);
-        en->kline = en->line; /* not kept (save_pos) */
+        en->kline = en->line; /* a key's own position is not kept (save_pos) */
+        en->kcol = 0;
         prev = en->line;
     }
     kp->ps.nodes = &kp->node;
     kp->ps.n = kp->ps.cap = 1;
     kp->ps.ents = kp->ents;
     kp->ps.ne = kp->ps.cape = (size_t)n;
-    lua_getfield(L, LUA_REGISTRYINDEX, KEPT_POS);
-    lua_pushvalue(L, t);
-    lua_pushvalue(L, -3);
-    lua_rawset(L, -3);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, KEPT_POS) == LUA_TTABLE) { /* the final pass's */
+        lua_pushvalue(L, t);
+        lua_pushvalue(L, -3);
+        lua_rawset(L, -3);
+    }
     lua_pop(L, 2); /* the table holds kp alive */
     return r->bad ? NULL : kp;
 }
@@ -534,8 +616,11 @@ static void load_value(reader *r, int depth)
         return;
     case T_REF: {
         uint64_t k = get_uv(r);
-        if (k >= (uint64_t)lua_rawlen(L, r->tables))
+        if (k >= (uint64_t)lua_rawlen(L, r->tables)) {
             r->bad = 1;
+            lua_pushnil(L);
+            return;
+        }
         lua_rawgeti(L, r->tables, (lua_Integer)k + 1);
         return;
     }
@@ -554,12 +639,14 @@ static void load_value(reader *r, int depth)
         lua_pushnil(L);
         return;
     }
-    luaL_checkstack(L, 6, "keep");
+    luaL_checkstack(L, 8, "keep");
     lua_newtable(L);
-    int t = lua_gettop(L);
-    lua_pushvalue(L, t);
+    int t = lua_gettop(L); /* the data; rules get its proxy (read-only tables above) */
+    push_proxy(L, t);
+    int proxy = lua_gettop(L);
+    lua_pushvalue(L, proxy);
     lua_rawseti(L, r->tables, (lua_Integer)lua_rawlen(L, r->tables) + 1);
-    const kept_pos *kp = tag != T_TABLE ? load_pos(r, t, tag == T_MAP ? IR_MAP : IR_SEQ) : NULL;
+    const kept_pos *kp = tag != T_TABLE ? load_pos(r, proxy, tag == T_MAP ? IR_MAP : IR_SEQ) : NULL;
     /* the contents, as save_value writes them */
     uint64_t n = get_uv(r);
     if (n > r->n - r->pos) /* a value takes a byte or more */
@@ -590,6 +677,7 @@ static void load_value(reader *r, int depth)
         else
             lua_rawset(L, t);
     }
+    lua_remove(L, t); /* the proxy holds it */
 }
 
 /* Pushes the value rule kept for agency (0-based), nil when none; raises
@@ -632,12 +720,6 @@ const ir_node *ir_keep_node(lua_State *L, int idx, const ir_posstore **store)
 
 /* ---- the final pass's views: ctx.index and ctx.kept ---- */
 
-static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lua_getextraspace(L); }
-
-static int l_readonly(lua_State *L)
-{
-    return luaL_error(L, "ctx.index and ctx.kept are read-only");
-}
 
 /* The 0-based agency for key k of a view: an integer 1..n, or (ids) the
  * first agency with that id; -1 when none. */
@@ -664,6 +746,17 @@ static void set_str(lua_State *L, const char *k, const char *v)
     lua_setfield(L, -2, k);
 }
 
+/* The engine, when the view calling (upvalue 3: its final pass) may be
+ * read: a view kept by a rule past its final pass would decode bytes that
+ * are gone. */
+static isorules_engine *view_engine(lua_State *L)
+{
+    isorules_engine *e = engine_of(L);
+    if (!e->final_pass || (lua_Integer)e->final_gen != lua_tointeger(L, lua_upvalueindex(3)))
+        luaL_error(L, "ctx.index and ctx.kept can only be read in the final pass that made them");
+    return e;
+}
+
 /* Pushes the index entry of agency i (0-based), or of kept[i] for a rule,
  * from the view's cache (upvalue 1, weak values) or made now, so that a
  * view gives the same table while a rule holds it. stack: +1 */
@@ -684,6 +777,8 @@ static void view_get(lua_State *L, long i, int rule)
         set_str(L, "file", ir_file_name(e, a->file));
         lua_pushinteger(L, a->line);
         lua_setfield(L, -2, "line");
+        push_proxy(L, -1);
+        lua_remove(L, -2);
     }
     if (!lua_isnil(L, -1)) {
         lua_pushvalue(L, -1);
@@ -691,10 +786,10 @@ static void view_get(lua_State *L, long i, int rule)
     }
 }
 
-/* upvalues: cache, rule (-1: the index) */
+/* upvalues: cache, rule (-1: the index), the final pass */
 static int l_view_index(lua_State *L)
 {
-    isorules_engine *e = engine_of(L);
+    isorules_engine *e = view_engine(L);
     int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
     long i = view_agency(e, L, 2, rule >= 0);
     if (i < 0)
@@ -720,7 +815,7 @@ static long view_next(isorules_engine *e, int rule, long i)
  * (a border of the table the view stands for). */
 static int l_view_len(lua_State *L)
 {
-    isorules_engine *e = engine_of(L);
+    isorules_engine *e = view_engine(L);
     int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
     lua_Integer n = 0;
     if (rule < 0) {
@@ -740,7 +835,7 @@ static int l_view_len(lua_State *L)
  * those that are the first with their id. upvalues as l_view_index. */
 static int l_view_next(lua_State *L)
 {
-    isorules_engine *e = engine_of(L);
+    isorules_engine *e = view_engine(L);
     int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
     long i = -1, next;
     int by_id = 0;
@@ -780,47 +875,62 @@ static int l_view_next(lua_State *L)
 
 static int l_view_pairs(lua_State *L)
 {
-    lua_pushvalue(L, lua_upvalueindex(3)); /* the view's next */
+    view_engine(L);
+    lua_pushvalue(L, lua_upvalueindex(4)); /* the view's next */
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
 
+/* Pushes fn with the view's upvalues (cache, rule, final pass), which are
+ * at up..up+2. stack: +1 */
+static void push_view_fn(lua_State *L, lua_CFunction fn, int up)
+{
+    for (int i = 0; i < 3; i++)
+        lua_pushvalue(L, up + i);
+    lua_pushcclosure(L, fn, 3);
+}
+
 void ir_view_push(lua_State *L, int rule)
 {
-    lua_newtable(L); /* the view: empty, all through its metatable */
-    lua_createtable(L, 0, 6);
-    lua_createtable(L, 0, 0); /* the cache */
+    isorules_engine *e = engine_of(L);
+    luaL_checkstack(L, 12, "views");
+    lua_createtable(L, 0, 0); /* the cache: weak values */
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "v");
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
+    int up = lua_gettop(L);
     lua_pushinteger(L, rule);
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, l_view_index, 2);
-    lua_setfield(L, -4, "__index");
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -2);
-    lua_pushcclosure(L, l_view_len, 2);
-    lua_setfield(L, -4, "__len");
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -2);
-    lua_pushvalue(L, -4);
-    lua_pushvalue(L, -4);
-    lua_pushcclosure(L, l_view_next, 2);
-    lua_pushcclosure(L, l_view_pairs, 3);
-    lua_setfield(L, -4, "__pairs");
-    lua_pop(L, 2);
+    lua_pushinteger(L, (lua_Integer)e->final_gen);
+    lua_newtable(L); /* the view: empty, all through its metatable */
+    lua_createtable(L, 0, 7);
+    push_view_fn(L, l_view_index, up);
+    lua_setfield(L, -2, "__index");
+    push_view_fn(L, l_view_len, up);
+    lua_setfield(L, -2, "__len");
+    push_view_fn(L, l_view_next, up);
+    int next = lua_gettop(L);
+    for (int i = 0; i < 3; i++)
+        lua_pushvalue(L, up + i);
+    lua_pushvalue(L, next);
+    lua_pushcclosure(L, l_view_pairs, 4);
+    lua_setfield(L, -3, "__pairs");
+    lua_pop(L, 1); /* next */
     lua_pushcfunction(L, l_readonly);
     lua_setfield(L, -2, "__newindex");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, IR_READONLY);
     lua_setmetatable(L, -2);
+    lua_replace(L, up); /* the view, where the cache was (upvalues hold it) */
+    lua_settop(L, up);
 }
 
 void ir_keep_begin(lua_State *L)
 {
+    engine_of(L)->final_gen++; /* views of an earlier final pass stop working */
     lua_createtable(L, 0, 0);
     lua_createtable(L, 0, 1);
     lua_pushliteral(L, "k");

@@ -359,6 +359,22 @@ static int l_load(lua_State *L)
     return 1;
 }
 
+/* rawset(t, k, v): refuses the read-only tables of the final pass
+ * (keep.c), which __newindex alone cannot protect. */
+static int l_rawset(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
+        int ro = lua_getfield(L, -1, IR_READONLY) != LUA_TNIL;
+        lua_pop(L, 2);
+        if (ro)
+            return luaL_error(L, "ctx.index and ctx.kept are read-only");
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 /* setmetatable(t, mt): refuses __gc, since Lua runs finalizers with hooks
  * off, beyond any budget. */
 static int l_setmetatable(lua_State *L)
@@ -553,6 +569,9 @@ void ir_sandbox_env(lua_State *L, isorules_engine *e, const char *name)
     lua_getfield(L, pr, "setmetatable");
     lua_pushcclosure(L, l_setmetatable, 1);
     lua_setfield(L, env, "setmetatable");
+    lua_getfield(L, pr, "rawset");
+    lua_pushcclosure(L, l_rawset, 1);
+    lua_setfield(L, env, "rawset");
     lua_pushcfunction(L, l_print);
     lua_setfield(L, env, "print");
     lua_pushcfunction(L, l_xpcall);

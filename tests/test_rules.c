@@ -846,11 +846,32 @@ static const char views_rules[] =
     "    local ok2 = pcall(function() index[1] = 1 end)\n"
     "    local ok3 = pcall(setmetatable, kept[1].node, {})\n"
     "    local ok4 = pcall(setmetatable, kept, {})\n"
-    "    ctx.report(nil, tostring(ok1 or ok2 or ok3 or ok4) .. ' ' .. tostring(e1):match('read%-only'), 'read-only')\n"
+    "    local ok5 = pcall(function() index[1].id = 'z' end)\n"
+    "    local ok6 = pcall(function() index[1].mark = true end)\n"
+    "    local ok7 = pcall(rawset, index[1], 'mark', true)\n"
+    "    local ok8 = pcall(function() kept[1].node.id = 'z' end)\n"
+    "    local ok9 = pcall(rawset, kept[1], 'id', 'z')\n"
+    "    local ok10 = pcall(table.insert, kept[1], 'z')\n"
+    "    local ok11 = pcall(rawset, kept, 2, {})\n"
+    "    local any = ok1 or ok2 or ok3 or ok4 or ok5 or ok6 or ok7 or ok8 or ok9 or ok10 or ok11\n"
+    "    ctx.report(nil, tostring(any) .. ' ' .. tostring(e1):match('read%-only') .. ' ' .. index[1].id\n"
+    "               .. ' ' .. kept[1].id .. ' ' .. tostring(kept[2]), 'read-only')\n"
+    "    ctx.report(nil, tostring(kept['v1\\0x']) .. ' ' .. tostring(kept['v']), 'ids with a NUL')\n"
+    "    local n = 0\n"
+    "    for k, v in pairs(index[4]) do n = n + 1 end\n"
+    "    ctx.report(nil, n .. ' ' .. #kept[1].node .. ' ' .. tostring(next(index)) .. ' ' .. rawlen(index),\n"
+    "               'entries and raw access')\n"
+    "    SAVED = kept\n"
     "    local f, line = isorules.position(kept[4].node, 'id')\n"
     "    ctx.report(nil, tostring(f) .. ':' .. tostring(line) .. ' ' .. tostring(isorules.position({})), 'positions')\n"
     "    ctx.report(kept[3].node, kept[3].id, 'at the third')\n"
-    "  end }\n";
+    "  end }\n"
+    "rule { id = 'SV', severity = 'info', check = function(a, ctx)\n"
+    "  if SAVED and a.id == 'v4' then\n"
+    "    local ok, err = pcall(function() return SAVED[1] end)\n"
+    "    ctx.report(a, tostring(ok) .. ' ' .. tostring(tostring(err):match('final pass')), 'stale view')\n"
+    "  end\n"
+    "end }\n";
 
 /* ctx.index and ctx.kept are views made as the final pass reads them:
  * lengths, pairs, the same table for the same key while it is held, ids,
@@ -859,7 +880,7 @@ static void test_rules_model_views(void **state)
 {
     fixture *fx = *state;
     load_ok(fx, "views.lua", views_rules);
-    assert_int_equal(isorules_select(fx->e, "VW", NULL), ISORULES_OK);
+    assert_int_equal(isorules_select(fx->e, "VW,SV", NULL), ISORULES_OK);
     assert_int_equal(irt_input(fx->e, "v.yaml",
                                "kind: agency\nid: v1\n---\nkind: agency\nid: v2\n---\n"
                                "kind: agency\nid: v1\n---\nkind: agency\nname: x\n  # no id\nid: v4\n"),
@@ -870,13 +891,24 @@ static void test_rules_model_views(void **state)
     assert_string_equal(subject_of(fx, "lengths"), "4 4");
     assert_string_equal(subject_of(fx, "same tables"), "true");
     assert_string_equal(subject_of(fx, "absent"), "nil nil nil nil nil nil");
-    assert_string_equal(subject_of(fx, "read-only"), "false read-only");
+    assert_string_equal(subject_of(fx, "read-only"), "false read-only v1 v1 nil");
+    assert_string_equal(subject_of(fx, "ids with a NUL"), "nil nil");
+    /* index[4] has id, name, file, line; a mapping's # is 0; raw access
+     * sees the empty views */
+    assert_string_equal(subject_of(fx, "entries and raw access"), "4 0 nil 0");
     assert_string_equal(subject_of(fx, "positions"), "v.yaml:13 nil");
     const irt_finding *f = the_finding(fx, "at the third");
     assert_string_equal(f->subject, "v1");
     assert_string_equal(f->agency, "v1");
     assert_int_equal(f->line, 7);
     assert_int_equal(f->column, 1);
+
+    /* a view kept past its final pass (in a global of the rule file) reads
+     * nothing of the next run: an error of the rule that tries */
+    assert_int_equal(irt_count_rule(&fx->log, "SV"), 0); /* no view saved yet */
+    irt_log_reset(&fx->log);
+    run_ok(fx);
+    assert_string_equal(subject_of(fx, "stale view"), "false final pass");
 }
 
 static const char stale_rules[] =
