@@ -460,6 +460,19 @@ static int l_ro_pairs(lua_State *L)
     return 3;
 }
 
+/* Makes the metatable on top refuse writes, hide itself and carry the mark
+ * the sandbox's rawset looks for, and sets it on the table below. stack: -1 */
+static void seal(lua_State *L)
+{
+    lua_pushcfunction(L, l_readonly);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, IR_READONLY);
+    lua_setmetatable(L, -2);
+}
+
 /* Pushes a read-only proxy of the table at data. stack: +1 */
 static void push_proxy(lua_State *L, int data)
 {
@@ -472,13 +485,7 @@ static void push_proxy(lua_State *L, int data)
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, l_ro_pairs);
     lua_setfield(L, -2, "__pairs");
-    lua_pushcfunction(L, l_readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, IR_READONLY);
-    lua_setmetatable(L, -2);
+    seal(L);
 }
 
 /* A new string's text: remembered by its place in the bytes, which live as
@@ -917,13 +924,7 @@ void ir_view_push(lua_State *L, int rule)
     lua_pushcclosure(L, l_view_pairs, 4);
     lua_setfield(L, -3, "__pairs");
     lua_pop(L, 1); /* next */
-    lua_pushcfunction(L, l_readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, -2, "__metatable");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, IR_READONLY);
-    lua_setmetatable(L, -2);
+    seal(L);
     lua_replace(L, up); /* the view, where the cache was (upvalues hold it) */
     lua_settop(L, up);
 }
