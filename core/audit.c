@@ -1260,7 +1260,8 @@ int isorules_run(isorules_engine *e)
     e->cur_agency = NULL;
     protect(e, run_drop, NULL);
     /* the input names outlive the run (isorules_input_name); without the
-     * memory to keep them, they are freed and the list is empty */
+     * memory for the list of them, the list is empty (their text is kept
+     * until the next run all the same) */
     e->last_names = e->nfiles ? calloc(e->nfiles, sizeof *e->last_names) : NULL;
     e->nlast_names = e->last_names ? e->nfiles : 0;
     for (size_t i = 0; i < e->nlast_names; i++)
