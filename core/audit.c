@@ -693,6 +693,8 @@ static int index_claim(isorules_engine *e, size_t i)
     }
     idslot_put(e->idslots, e->nidslots, id, (uint32_t)i + 1);
     e->nowners++;
+    if (strlen(id) > e->max_id)
+        e->max_id = strlen(id);
     return 1;
 }
 

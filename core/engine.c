@@ -458,7 +458,7 @@ void ir_run_free(isorules_engine *e)
     e->nindex = e->capindex = 0;
     free(e->idslots);
     e->idslots = NULL;
-    e->nidslots = e->nowners = 0;
+    e->nidslots = e->nowners = e->max_id = 0;
     free(e->kept);
     e->kept = NULL;
     e->nkept = e->capkept = 0;

@@ -221,6 +221,7 @@ struct isorules_engine {
     size_t nwordslots;
     uint32_t *idslots; /* the index's first agency of each id: 1 + its entry, 0 = empty */
     size_t nidslots, nowners; /* a power of two, or 0; ids in it */
+    size_t max_id;      /* the length of the longest id in it */
     ir_arena kept_bytes; /* what keep functions returned, in agency order */
     ir_keptref *kept;
     size_t nkept, capkept;

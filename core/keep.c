@@ -21,6 +21,7 @@
 
 #include "engine.h"
 #include "load.h"
+#include "pattern.h"
 
 #define KEEP_MAX_DEPTH 32
 #define KEPT_POS "isorules.kept_pos" /* registry: decoded table -> kept_pos */
@@ -350,6 +351,7 @@ typedef struct reader {
     lua_Integer nstrs;
     uint32_t agency;
     int64_t file; /* of the last table read with its position */
+    int root;     /* stack index of the proxy of the outermost table, 0 before it */
 } reader;
 
 static int get_byte(reader *r)
@@ -442,11 +444,14 @@ static int l_ro_len(lua_State *L)
     return 1;
 }
 
+/* next over a proxy's data: the data itself never reaches the rule */
 static int l_ro_next(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
-    if (lua_next(L, 1))
+    push_data(L, 1);
+    lua_insert(L, 2); /* stack: proxy data key */
+    if (lua_next(L, 2))
         return 2;
     lua_pushnil(L);
     return 1;
@@ -455,26 +460,33 @@ static int l_ro_next(lua_State *L)
 static int l_ro_pairs(lua_State *L)
 {
     lua_pushcfunction(L, l_ro_next);
-    push_data(L, 1);
+    lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
 
 /* Makes the metatable on top refuse writes, hide itself and carry the mark
- * the sandbox's rawset looks for, and sets it on the table below. stack: -1 */
-static void seal(lua_State *L)
+ * the sandbox's rawset looks for, and sets it on the table below. The mark
+ * is root, a stack index (0: true): a table inside a kept value holds its
+ * root that way, so that while a rule holds any part of the value, the
+ * view's cache holds all of it and gives the same tables. stack: -1 */
+static void seal(lua_State *L, int root)
 {
     lua_pushcfunction(L, l_readonly);
     lua_setfield(L, -2, "__newindex");
     lua_pushboolean(L, 0);
     lua_setfield(L, -2, "__metatable");
-    lua_pushboolean(L, 1);
+    if (root)
+        lua_pushvalue(L, root);
+    else
+        lua_pushboolean(L, 1);
     lua_setfield(L, -2, IR_READONLY);
     lua_setmetatable(L, -2);
 }
 
-/* Pushes a read-only proxy of the table at data. stack: +1 */
-static void push_proxy(lua_State *L, int data)
+/* Pushes a read-only proxy of the table at data, held by root (seal).
+ * stack: +1 */
+static void push_proxy(lua_State *L, int data, int root)
 {
     data = lua_absindex(L, data);
     lua_createtable(L, 0, 0);
@@ -485,7 +497,7 @@ static void push_proxy(lua_State *L, int data)
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, l_ro_pairs);
     lua_setfield(L, -2, "__pairs");
-    seal(L);
+    seal(L, root);
 }
 
 /* A new string's text: remembered by its place in the bytes, which live as
@@ -649,8 +661,10 @@ static void load_value(reader *r, int depth)
     luaL_checkstack(L, 8, "keep");
     lua_newtable(L);
     int t = lua_gettop(L); /* the data; rules get its proxy (read-only tables above) */
-    push_proxy(L, t);
+    push_proxy(L, t, r->root);
     int proxy = lua_gettop(L);
+    if (!r->root)
+        r->root = proxy; /* the value's outermost table: stays put while the rest is read */
     lua_pushvalue(L, proxy);
     lua_rawseti(L, r->tables, (lua_Integer)lua_rawlen(L, r->tables) + 1);
     const kept_pos *kp = tag != T_TABLE ? load_pos(r, proxy, tag == T_MAP ? IR_MAP : IR_SEQ) : NULL;
@@ -699,7 +713,7 @@ static void kept_push(isorules_engine *e, uint32_t rule, uint32_t agency)
     }
     lua_newtable(L); /* tables read, for refs */
     lua_newtable(L); /* strings read */
-    reader r = {L, k->p, k->len, 0, 0, lua_gettop(L) - 1, lua_gettop(L), 0, agency, 0};
+    reader r = {L, k->p, k->len, 0, 0, lua_gettop(L) - 1, lua_gettop(L), 0, agency, 0, 0};
     load_value(&r, 0);
     if (r.bad)
         luaL_error(L, "kept value of agency %d unreadable", (int)agency + 1);
@@ -740,6 +754,8 @@ static long view_agency(isorules_engine *e, lua_State *L, int k, int ids)
     if (ids && lua_type(L, k) == LUA_TSTRING) {
         size_t n;
         const char *s = lua_tolstring(L, k, &n);
+        if (n > e->max_id) /* no id is that long: not worth hashing */
+            return -1;
         return ir_index_find(e, s, n);
     }
     return -1;
@@ -784,7 +800,7 @@ static void view_get(lua_State *L, long i, int rule)
         set_str(L, "file", ir_file_name(e, a->file));
         lua_pushinteger(L, a->line);
         lua_setfield(L, -2, "line");
-        push_proxy(L, -1);
+        push_proxy(L, -1, 0);
         lua_remove(L, -2);
     }
     if (!lua_isnil(L, -1)) {
@@ -808,33 +824,25 @@ static int l_view_index(lua_State *L)
 
 /* The first agency with a value in the view after agency i (0-based; -1:
  * from the start), or -1. */
-static long view_next(isorules_engine *e, int rule, long i)
+static long view_next(lua_State *L, isorules_engine *e, int rule, long i)
 {
     if (rule < 0)
         return (size_t)(i + 1) < e->nindex ? i + 1 : -1;
-    for (size_t k = kept_from(e, (uint32_t)(i + 1)); k < e->nkept; k++)
-        if (e->kept[k].rule == (uint32_t)rule)
-            return (long)e->kept[k].agency;
-    return -1;
+    size_t k = kept_from(e, (uint32_t)(i + 1)), from = k;
+    while (k < e->nkept && e->kept[k].rule != (uint32_t)rule)
+        k++;
+    /* past other rules' values: a step of the budget for 16 of them */
+    if (k - from >= 16)
+        ir_pattern_charge(L, (long)((k - from) / 16));
+    return k < e->nkept ? (long)e->kept[k].agency : -1;
 }
 
 /* # of a view: the index's length; for kept, the last agency with a value
  * (a border of the table the view stands for). */
 static int l_view_len(lua_State *L)
 {
-    isorules_engine *e = view_engine(L);
-    int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
-    lua_Integer n = 0;
-    if (rule < 0) {
-        n = (lua_Integer)e->nindex;
-    } else {
-        for (size_t k = e->nkept; k-- > 0;)
-            if (e->kept[k].rule == (uint32_t)rule) {
-                n = (lua_Integer)e->kept[k].agency + 1;
-                break;
-            }
-    }
-    lua_pushinteger(L, n);
+    view_engine(L);
+    lua_rawgeti(L, lua_upvalueindex(1), 0); /* ir_view_push found it */
     return 1;
 }
 
@@ -846,7 +854,7 @@ static int l_view_next(lua_State *L)
     int rule = (int)lua_tointeger(L, lua_upvalueindex(2));
     long i = -1, next;
     int by_id = 0;
-    if (lua_type(L, 2) == LUA_TSTRING) {
+    if (lua_type(L, 2) == LUA_TSTRING && rule >= 0) {
         by_id = 1;
         i = view_agency(e, L, 2, 1);
         if (i < 0)
@@ -857,7 +865,7 @@ static int l_view_next(lua_State *L)
             return luaL_error(L, "invalid key to 'next'");
     }
     for (;;) {
-        next = view_next(e, rule, i);
+        next = view_next(L, e, rule, i);
         if (next < 0 && !by_id && rule >= 0) {
             by_id = 1; /* then the ids */
             i = -1;
@@ -908,6 +916,18 @@ void ir_view_push(lua_State *L, int rule)
     lua_setfield(L, -2, "__mode");
     lua_setmetatable(L, -2);
     int up = lua_gettop(L);
+    lua_Integer n = 0; /* the view's length, kept at [0] of the cache */
+    if (rule < 0) {
+        n = (lua_Integer)e->nindex;
+    } else {
+        for (size_t k = e->nkept; k-- > 0;)
+            if (e->kept[k].rule == (uint32_t)rule) {
+                n = (lua_Integer)e->kept[k].agency + 1;
+                break;
+            }
+    }
+    lua_pushinteger(L, n);
+    lua_rawseti(L, up, 0);
     lua_pushinteger(L, rule);
     lua_pushinteger(L, (lua_Integer)e->final_gen);
     lua_newtable(L); /* the view: empty, all through its metatable */
@@ -924,7 +944,7 @@ void ir_view_push(lua_State *L, int rule)
     lua_pushcclosure(L, l_view_pairs, 4);
     lua_setfield(L, -3, "__pairs");
     lua_pop(L, 1); /* next */
-    seal(L);
+    seal(L, 0);
     lua_replace(L, up); /* the view, where the cache was (upvalues hold it) */
     lua_settop(L, up);
 }

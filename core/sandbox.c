@@ -364,7 +364,8 @@ static int l_load(lua_State *L)
 static int l_rawset(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TTABLE && lua_getmetatable(L, 1)) {
-        int ro = lua_getfield(L, -1, IR_READONLY) != LUA_TNIL;
+        lua_pushliteral(L, IR_READONLY);
+        int ro = lua_rawget(L, -2) != LUA_TNIL; /* raw: no metamethod of the rule's runs here */
         lua_pop(L, 2);
         if (ro)
             return luaL_error(L, "ctx.index and ctx.kept are read-only");

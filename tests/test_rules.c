@@ -861,6 +861,16 @@ static const char views_rules[] =
     "    for k, v in pairs(index[4]) do n = n + 1 end\n"
     "    ctx.report(nil, n .. ' ' .. #kept[1].node .. ' ' .. tostring(next(index)) .. ' ' .. rawlen(index),\n"
     "               'entries and raw access')\n"
+    "    local _, d1 = pairs(index[1])\n"
+    "    local _, d2 = pairs(kept[1].node)\n"
+    "    local w1 = pcall(function() d1.id = 'X' end)\n"
+    "    local w2 = pcall(function() d2.id = 'X' end)\n"
+    "    local n1 = pcall(next, index, 'v1')\n"
+    "    ctx.report(nil, tostring(w1 or w2 or n1) .. ' ' .. index[1].id .. ' ' .. kept[1].node.id, 'pairs state')\n"
+    "    local node = kept[4].node\n"
+    "    local g = {}\n"
+    "    for i = 1, 40000 do g[i % 64 + 1] = { i, i } end\n"
+    "    ctx.report(nil, tostring(kept[4].node == node), 'held parts keep their value')\n"
     "    SAVED = kept\n"
     "    local f, line = isorules.position(kept[4].node, 'id')\n"
     "    ctx.report(nil, tostring(f) .. ':' .. tostring(line) .. ' ' .. tostring(isorules.position({})), 'positions')\n"
@@ -893,6 +903,8 @@ static void test_rules_model_views(void **state)
     assert_string_equal(subject_of(fx, "absent"), "nil nil nil nil nil nil");
     assert_string_equal(subject_of(fx, "read-only"), "false read-only v1 v1 nil");
     assert_string_equal(subject_of(fx, "ids with a NUL"), "nil nil");
+    assert_string_equal(subject_of(fx, "pairs state"), "false v1 v1");
+    assert_string_equal(subject_of(fx, "held parts keep their value"), "true");
     /* index[4] has id, name, file, line; a mapping's # is 0; raw access
      * sees the empty views */
     assert_string_equal(subject_of(fx, "entries and raw access"), "4 0 nil 0");
