@@ -5,7 +5,7 @@
 -- a view kept in a global for the next file's agency rules. Entries are made
 -- as they are read: a write that went through would be kept or lost with the
 -- collector, and -j 1 and -j 2 would differ.
-rule { id = "HOST63", severity = "error", scope = "model", title = "views",
+rule { id = "HOST64", severity = "error", scope = "model", title = "views",
   keep = function(agency, ctx) return { node = agency, list = { 1, 2 } } end,
   check = function(index, ctx)
     local kept, a, k = ctx.kept, index[1], ctx.kept[1]
