@@ -277,7 +277,10 @@ ISORULES_API int isorules_test_paths(isorules_engine *e, const char *const *path
 /* ---- Reports ----
  * A report writer turns a run into text or JSON (the formats of the
  * isorules command, CLI.md). It installs the engine's finding, error and
- * agency callbacks; findings are written as they come.
+ * agency callbacks; findings are written as they come. The JSON agency list,
+ * which comes last, waits in an unlinked temporary file in $TMPDIR (or
+ * /tmp; in memory when none can be made there) until
+ * isorules_report_finish.
  *
  *     isorules_report *r;
  *     isorules_report_open(&r, "json", stdout, stderr, "en");
