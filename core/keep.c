@@ -13,7 +13,21 @@
  *
  * Values are data: nil, booleans, numbers, strings, isorules.null and tables
  * (shared and cyclic ones keep their shape); functions and other userdata
- * become nil. Integers are written as variable-length numbers. */
+ * become nil.
+ *
+ * The bytes of a value (uv: unsigned LEB128; sv: zigzagged, then uv):
+ *   n | f | t                   nil, false, true
+ *   i sv | d 8 bytes            an integer, a float
+ *   s uv(len) bytes             a string, numbered in the order written
+ *   S uv(k)                     string k again
+ *   D uv(DDDDDDDD + 1)          a string of the form DDDD-DD-DD (ISO dates)
+ *   u                           isorules.null
+ *   R uv(k)                     table k again (numbered in the order begun)
+ *   T body | M pos body | Q pos body
+ *                               a table; M and Q: a mapping or list of the
+ *                               model, with its position record (save_pos)
+ * body: uv(n) and the values t[1..n]; for M, the value of each key its
+ * record lists, in that order; then any other key and its value; then E. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
