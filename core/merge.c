@@ -519,6 +519,11 @@ static int agency_cmp(const void *pa, const void *pb)
     int c;
     if ((c = nullcmp(a->file, b->file)) || (c = intcmp(a->line, b->line)) || (c = intcmp(a->col, b->col)))
         return c;
+    /* two agencies at one place come only from a report that no audit wrote:
+     * ordered by what they say, so that the order of the reports does not
+     * matter */
+    if ((c = nullcmp(a->id, b->id)) || (c = intcmp(a->id_line, b->id_line)) || (c = intcmp(a->id_col, b->id_col)))
+        return c;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 

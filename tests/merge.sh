@@ -35,6 +35,17 @@ same "what several shards report is kept once" "$tmp/whole.json" "$tmp/out"
 run "-o writes the merged report" 1 merge --format json -o "$tmp/m.json" "$tmp/a.json" "$tmp/b.json"
 same "-o: the same report" "$tmp/whole.json" "$tmp/m.json"
 run "--fail-on never" 0 merge --fail-on never "$tmp/a.json" "$tmp/b.json"
+# two agencies at one place (no audit writes that; a hand-made report may):
+# ordered by what they say, whatever the order of the reports
+python3 - "$tmp/b.json" "$tmp/b2.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["agencies"][0]["id"] = "zz-other"
+json.dump(r, open(sys.argv[2], "w"), ensure_ascii=False, indent=2)
+PY
+"$bin" merge --format json "$tmp/b.json" "$tmp/b2.json" >"$tmp/bb2.json" 2>/dev/null
+"$bin" merge --format json "$tmp/b2.json" "$tmp/b.json" >"$tmp/b2b.json" 2>/dev/null
+same "agencies at one place: the order of the reports does not matter" "$tmp/bb2.json" "$tmp/b2b.json"
 
 # --- a country by province: the national register in every shard
 python3 scripts/gen-province.py "$tmp/vn" --provinces 3 --agencies 6 --procedures 12 >/dev/null
