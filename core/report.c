@@ -34,7 +34,9 @@ struct isorules_report {
 };
 
 /* Writes s as a JSON string: quotes, escapes, and any byte that is not part
- * of valid UTF-8 as U+FFFD, so that the report always parses. */
+ * of valid UTF-8 as U+FFFD, so that the report always parses. Characters a
+ * YAML reader refuses raw (DEL, the C1 controls, U+FEFF, U+FFFE, U+FFFF)
+ * are escaped too: `isorules merge` reads reports with libyaml. */
 static void json_str(FILE *fp, const char *s)
 {
     if (!s) {
@@ -57,8 +59,11 @@ static void json_str(FILE *fp, const char *s)
             default: fprintf(fp, "\\u%04x", c); break;
             }
             p++;
-        } else if (c < 0x80) {
+        } else if (c < 0x7F) {
             putc((int)c, fp);
+            p++;
+        } else if (c == 0x7F) {
+            fputs("\\u007f", fp);
             p++;
         } else {
             int n = c >= 0xF5 ? 0 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
@@ -69,7 +74,12 @@ static void json_str(FILE *fp, const char *s)
                 ok = !(c == 0xE0 && p[1] < 0xA0) && !(c == 0xED && p[1] >= 0xA0);
             if (ok && n == 4)
                 ok = !(c == 0xF0 && p[1] < 0x90) && !(c == 0xF4 && p[1] >= 0x90);
-            if (ok) {
+            unsigned cp = !ok ? 0 : n == 2 ? (c & 0x1Fu) << 6 | (p[1] & 0x3Fu)
+                                   : n == 3 ? (c & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu) : 0;
+            if (ok && ((cp >= 0x80 && cp <= 0x9F) || cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF)) {
+                fprintf(fp, "\\u%04x", cp);
+                p += n;
+            } else if (ok) {
                 fwrite(p, 1, (size_t)n, fp);
                 p += n;
             } else {

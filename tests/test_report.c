@@ -266,6 +266,7 @@ static void test_report_json_escapes(void **state)
             "    'q\"b\\\\c\\nd\\te\\rf\\1g\\31h\\255i\\192\\175j\\237\\160\\128k S\\225\\187\\159 /')\n"
             "  ctx.report(a, 'cut', '%s', 'x\\225\\128y')\n"
             "  ctx.report(a, 'high', '%s', 'h\\248\\160\\160z')\n"
+            "  ctx.report(a, 'yaml', '%s', 'a\\127b\\194\\133c\\194\\149d\\239\\187\\191e\\239\\191\\190f\\239\\191\\189g\\194\\160h')\n"
             "end }\n");
     assert_int_equal(isorules_select(fx->e, "E", NULL), ISORULES_OK);
     assert_int_equal(irt_input(fx->e, "a.yaml", one_agency), ISORULES_OK);
@@ -282,6 +283,10 @@ static void test_report_json_escapes(void **state)
     assert_non_null(strstr(cut, "y\""));
     /* a lead byte above F4 starts no character (found by fuzz_audit) */
     assert_contains(fx->text, "\"message\": \"h\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\"");
+    /* what a YAML reader refuses raw (merge reads reports with libyaml) is
+     * escaped: DEL, C1 controls, U+FEFF, U+FFFE; U+FFFD and U+00A0 are not
+     * (found by fuzz_merge) */
+    assert_contains(fx->text, "\"message\": \"a\\u007fb\\u0085c\\u0095d\\ufeffe\\ufffef\xef\xbf\xbdg\xc2\xa0h\"");
 }
 
 static void test_report_json_errors(void **state)
