@@ -468,14 +468,10 @@ static ir_audited *audited_add(isorules_engine *e, ir_file *f)
     ir_fileout *o = ir_file_out(f);
     if (!o)
         luaL_error(e->L, "not enough memory");
-    if (o->naudited == o->capaudited) {
-        size_t want = o->capaudited ? o->capaudited * 2 : 16;
-        ir_audited *nv = realloc(o->audited, want * sizeof *nv);
-        if (!nv)
-            luaL_error(e->L, "not enough memory");
-        o->audited = nv;
-        o->capaudited = want;
-    }
+    ir_audited *nv = ir_grow(o->audited, &o->capaudited, o->naudited, sizeof *nv);
+    if (!nv)
+        luaL_error(e->L, "not enough memory");
+    o->audited = nv;
     ir_audited *au = &o->audited[o->naudited++];
     memset(au, 0, sizeof *au);
     return au;
@@ -641,9 +637,18 @@ void ir_repeated_agency_message(const char *id, int vi, char *buf, size_t n)
         snprintf(buf, n, "agency id '%.200s' is already used by an earlier agency", id);
 }
 
-/* ---- the agency index: the first agency of each id ---- */
+/* ---- the agency index: the first agency of each id, and the words ----
+ *
+ * Both are open-addressing tables of 1-based numbers (0: empty) found by
+ * the text they stand for, which a text function gives back, kept under
+ * half full. */
 
-static size_t hash_id(const char *s, size_t n)
+typedef const char *(*slot_text)(const isorules_engine *e, uint32_t v);
+
+static const char *id_text(const isorules_engine *e, uint32_t v) { return ir_indexed_id(&e->index[v - 1]); }
+static const char *word_text(const isorules_engine *e, uint32_t v) { return e->words[v - 1]; }
+
+static size_t hash_text(const char *s, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
     for (size_t i = 0; i < n; i++)
@@ -651,25 +656,54 @@ static size_t hash_id(const char *s, size_t n)
     return (size_t)(h ^ (h >> 32));
 }
 
-long ir_index_find(const isorules_engine *e, const char *id, size_t n)
+/* The number standing for s[0..n), or 0. A text with a NUL stands for
+ * nothing (the table's texts are C strings). */
+static uint32_t slots_find(const isorules_engine *e, const uint32_t *slots, size_t nslots, slot_text text,
+                           const char *s, size_t n)
 {
-    if (!e->nidslots)
-        return -1;
-    size_t mask = e->nidslots - 1;
-    for (size_t i = hash_id(id, n) & mask; e->idslots[i]; i = (i + 1) & mask) {
-        const char *s = ir_indexed_id(&e->index[e->idslots[i] - 1]);
-        if (strlen(s) == n && memcmp(s, id, n) == 0) /* an id with a NUL is no index id */
-            return (long)e->idslots[i] - 1;
+    if (!nslots)
+        return 0;
+    size_t mask = nslots - 1;
+    for (size_t i = hash_text(s, n) & mask; slots[i]; i = (i + 1) & mask) {
+        const char *t = text(e, slots[i]);
+        if (strlen(t) == n && memcmp(t, s, n) == 0)
+            return slots[i];
     }
-    return -1;
+    return 0;
 }
 
-static void idslot_put(uint32_t *slots, size_t nslots, const char *id, uint32_t v)
+static void slots_put(const isorules_engine *e, uint32_t *slots, size_t nslots, slot_text text, uint32_t v)
 {
-    size_t mask = nslots - 1, i = hash_id(id, strlen(id)) & mask;
+    const char *t = text(e, v);
+    size_t mask = nslots - 1, i = hash_text(t, strlen(t)) & mask;
     while (slots[i])
         i = (i + 1) & mask;
     slots[i] = v;
+}
+
+/* Puts v in the table, which holds used numbers, doubling it first when it
+ * would be half full; 0, or -1 when out of memory. */
+static int slots_add(isorules_engine *e, uint32_t **slots, size_t *nslots, size_t used, slot_text text, uint32_t v)
+{
+    if (*nslots < 2 * (used + 1)) {
+        size_t want = *nslots ? *nslots * 2 : 256;
+        uint32_t *ns = calloc(want, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t k = 0; k < *nslots; k++)
+            if ((*slots)[k])
+                slots_put(e, ns, want, text, (*slots)[k]);
+        free(*slots);
+        *slots = ns;
+        *nslots = want;
+    }
+    slots_put(e, *slots, *nslots, text, v);
+    return 0;
+}
+
+long ir_index_find(const isorules_engine *e, const char *id, size_t n)
+{
+    return (long)slots_find(e, e->idslots, e->nidslots, id_text, id, n) - 1;
 }
 
 /* Makes entry i the owner of its id unless an earlier agency has it:
@@ -677,24 +711,14 @@ static void idslot_put(uint32_t *slots, size_t nslots, const char *id, uint32_t 
 static int index_claim(isorules_engine *e, size_t i)
 {
     const char *id = ir_indexed_id(&e->index[i]);
-    if (ir_index_find(e, id, strlen(id)) >= 0)
+    size_t n = strlen(id);
+    if (ir_index_find(e, id, n) >= 0)
         return 0;
-    if (e->nidslots < 2 * (e->nowners + 1)) { /* keep the load under one half */
-        size_t want = e->nidslots ? e->nidslots * 2 : 256;
-        uint32_t *ns = calloc(want, sizeof *ns);
-        if (!ns)
-            return -1;
-        for (size_t k = 0; k < e->nidslots; k++)
-            if (e->idslots[k])
-                idslot_put(ns, want, ir_indexed_id(&e->index[e->idslots[k] - 1]), e->idslots[k]);
-        free(e->idslots);
-        e->idslots = ns;
-        e->nidslots = want;
-    }
-    idslot_put(e->idslots, e->nidslots, id, (uint32_t)i + 1);
+    if (slots_add(e, &e->idslots, &e->nidslots, e->nowners, id_text, (uint32_t)i + 1) != 0)
+        return -1;
     e->nowners++;
-    if (strlen(id) > e->max_id)
-        e->max_id = strlen(id);
+    if (n > e->max_id)
+        e->max_id = n;
     return 1;
 }
 
@@ -715,52 +739,27 @@ const char *ir_indexed_field(const isorules_engine *e, const ir_indexed *a, int 
     return s;
 }
 
-static void wordslot_put(uint32_t *slots, size_t nslots, const char *s, uint32_t v)
-{
-    size_t mask = nslots - 1, i = hash_id(s, strlen(s)) & mask;
-    while (slots[i])
-        i = (i + 1) & mask;
-    slots[i] = v;
-}
-
 /* 1 + the word for s, added when new; 0 when there is no room (the caller
  * keeps s in the entry's text), -1 when out of memory. */
 static int word_id(isorules_engine *e, const char *s)
 {
     size_t n = strlen(s);
-    if (e->nwordslots) {
-        size_t mask = e->nwordslots - 1;
-        for (size_t i = hash_id(s, n) & mask; e->wordslots[i]; i = (i + 1) & mask)
-            if (strcmp(e->words[e->wordslots[i] - 1], s) == 0)
-                return (int)e->wordslots[i];
-    }
+    uint32_t found = slots_find(e, e->wordslots, e->nwordslots, word_text, s, n);
+    if (found)
+        return (int)found;
     if (e->nwords >= UINT16_MAX)
         return 0;
-    if (e->nwords == e->capwords) {
-        size_t want = e->capwords ? e->capwords * 2 : 64;
-        const char **nv = realloc(e->words, want * sizeof *nv);
-        if (!nv)
-            return -1;
-        e->words = nv;
-        e->capwords = want;
-    }
-    if (e->nwordslots < 2 * (e->nwords + 1)) {
-        size_t want = e->nwordslots ? e->nwordslots * 2 : 128;
-        uint32_t *ns = calloc(want, sizeof *ns);
-        if (!ns)
-            return -1;
-        for (size_t k = 0; k < e->nwords; k++)
-            wordslot_put(ns, want, e->words[k], (uint32_t)k + 1);
-        free(e->wordslots);
-        e->wordslots = ns;
-        e->nwordslots = want;
-    }
+    const char **nv = ir_grow(e->words, &e->capwords, e->nwords, sizeof *nv);
+    if (!nv)
+        return -1;
+    e->words = nv;
     const char *w = ir_arena_str(&e->index_text, s, n);
     if (!w)
         return -1;
-    e->words[e->nwords++] = w;
-    wordslot_put(e->wordslots, e->nwordslots, w, (uint32_t)e->nwords);
-    return (int)e->nwords;
+    e->words[e->nwords] = w;
+    if (slots_add(e, &e->wordslots, &e->nwordslots, e->nwords, word_text, (uint32_t)e->nwords + 1) != 0)
+        return -1;
+    return (int)++e->nwords;
 }
 
 /* Appends agency a to the index (room made by the caller), its strings
@@ -804,14 +803,10 @@ static int take_in(isorules_engine *e, void *ud)
     lua_State *L = e->L;
     for (size_t n = 0; n < o->naudited; n++) {
         ir_audited *au = &o->audited[n];
-        if (e->nindex == e->capindex) {
-            size_t want = e->capindex ? e->capindex * 2 : 64;
-            ir_indexed *nv = realloc(e->index, want * sizeof *nv);
-            if (!nv)
-                return luaL_error(L, "not enough memory");
-            e->index = nv;
-            e->capindex = want;
-        }
+        ir_indexed *nv = ir_grow(e->index, &e->capindex, e->nindex, sizeof *nv);
+        if (!nv)
+            return luaL_error(L, "not enough memory");
+        e->index = nv;
         if (index_add(e, &au->a) != 0)
             return luaL_error(L, "not enough memory");
         const char *id = au->a.id;

@@ -65,23 +65,12 @@ const char *ir_file_name(const isorules_engine *e, uint32_t file)
     return file < e->nfiles ? e->files[file].name : "";
 }
 
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return v;
-    size_t want = *cap ? *cap * 2 : 16;
-    void *nv = realloc(v, want * size);
-    if (nv)
-        *cap = want;
-    return nv;
-}
-
 /* ---- findings and errors ---- */
 
 int ir_findings_push(ir_findings *fs, const char *rule, int severity, const char *agency,
                      const char *subject, const char *message, uint32_t file, int line, int col)
 {
-    ir_finding *nv = grow(fs->v, &fs->cap, fs->n, sizeof *nv);
+    ir_finding *nv = ir_grow(fs->v, &fs->cap, fs->n, sizeof *nv);
     if (!nv)
         return -1;
     fs->v = nv;
@@ -108,7 +97,7 @@ int ir_findings_push(ir_findings *fs, const char *rule, int severity, const char
 int ir_findings_take(ir_findings *to, ir_findings *from)
 {
     for (size_t i = 0; i < from->n; i++) {
-        ir_finding *nv = grow(to->v, &to->cap, to->n, sizeof *nv);
+        ir_finding *nv = ir_grow(to->v, &to->cap, to->n, sizeof *nv);
         if (!nv)
             return -1;
         to->v = nv;
@@ -194,7 +183,7 @@ static char *dupnull(const char *s) { return s ? strdup(s) : NULL; }
 
 static void keep_finding(isorules_engine *e, const isorules_finding *f)
 {
-    isorules_finding *nv = grow(e->kept_findings, &e->capkept_findings, e->nkept_findings, sizeof *nv);
+    isorules_finding *nv = ir_grow(e->kept_findings, &e->capkept_findings, e->nkept_findings, sizeof *nv);
     if (!nv)
         return;
     e->kept_findings = nv;
@@ -209,7 +198,7 @@ static void keep_finding(isorules_engine *e, const isorules_finding *f)
 
 static void keep_error(isorules_engine *e, const isorules_error *err)
 {
-    isorules_error *nv = grow(e->kept_errors, &e->capkept_errors, e->nkept_errors, sizeof *nv);
+    isorules_error *nv = ir_grow(e->kept_errors, &e->capkept_errors, e->nkept_errors, sizeof *nv);
     if (!nv)
         return;
     e->kept_errors = nv;
@@ -301,7 +290,7 @@ void ir_error_emit(isorules_engine *e, const char *rule, const char *file, int l
 
 void ir_errors_push(ir_errors *es, const isorules_error *err)
 {
-    ir_error *nv = grow(es->v, &es->cap, es->n, sizeof *nv);
+    ir_error *nv = ir_grow(es->v, &es->cap, es->n, sizeof *nv);
     if (!nv)
         return;
     es->v = nv;
@@ -331,7 +320,7 @@ void ir_errors_emit_free(isorules_engine *e, ir_errors *es)
 
 void ir_pending_add(isorules_engine *e, const char *file, int line, const char *msg)
 {
-    ir_error *nv = grow(e->pending, &e->cappending, e->npending, sizeof *nv);
+    ir_error *nv = ir_grow(e->pending, &e->cappending, e->npending, sizeof *nv);
     if (!nv)
         return;
     e->pending = nv;
@@ -679,7 +668,7 @@ typedef struct walker {
 
 static int add_path(walker *w, const char *path)
 {
-    char **nv = grow(w->v, &w->cap, w->n, sizeof *nv);
+    char **nv = ir_grow(w->v, &w->cap, w->n, sizeof *nv);
     if (!nv)
         return -1;
     w->v = nv;
@@ -719,7 +708,7 @@ static void walk_dir(walker *w, const char *dir, const struct stat *dst)
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        char **nv = grow(names, &capn, nn, sizeof *nv);
+        char **nv = ir_grow(names, &capn, nn, sizeof *nv);
         if (!nv)
             break;
         names = nv;
@@ -872,7 +861,7 @@ int isorules_add_input_path(isorules_engine *e, const char *path)
     NOT_RUNNING(e);
     if (!path || !*path)
         return ir_fail(e, ISORULES_MISUSE, "empty input path");
-    ir_input *nv = grow(e->inputs, &e->capinputs, e->ninputs, sizeof *nv);
+    ir_input *nv = ir_grow(e->inputs, &e->capinputs, e->ninputs, sizeof *nv);
     if (!nv)
         return ir_fail(e, ISORULES_NOMEM, "out of memory");
     e->inputs = nv;
@@ -888,7 +877,7 @@ int isorules_add_input_buffer(isorules_engine *e, const char *name, const char *
     NOT_RUNNING(e);
     if (!name || (!data && len))
         return ir_fail(e, ISORULES_MISUSE, "an input buffer needs a name");
-    ir_input *nv = grow(e->inputs, &e->capinputs, e->ninputs, sizeof *nv);
+    ir_input *nv = ir_grow(e->inputs, &e->capinputs, e->ninputs, sizeof *nv);
     if (!nv)
         return ir_fail(e, ISORULES_NOMEM, "out of memory");
     e->inputs = nv;

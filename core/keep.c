@@ -315,14 +315,10 @@ int ir_keep_add(isorules_engine *e, uint32_t rule, uint32_t agency, const ir_buf
 {
     if (b->n > UINT32_MAX)
         return -1;
-    if (e->nkept == e->capkept) {
-        size_t want = e->capkept ? e->capkept * 2 : 256;
-        ir_keptref *nv = realloc(e->kept, want * sizeof *nv);
-        if (!nv)
-            return -1;
-        e->kept = nv;
-        e->capkept = want;
-    }
+    ir_keptref *nv = ir_grow(e->kept, &e->capkept, e->nkept, sizeof *nv);
+    if (!nv)
+        return -1;
+    e->kept = nv;
     char *p = ir_arena_copy(&e->kept_bytes, b->p, b->n);
     if (!p)
         return -1;

@@ -165,13 +165,11 @@ void ir_offset_position(const char *data, size_t len, long long offset, int *lin
 
 static int tmp_push(ir_loader *ld, const ir_entry *e)
 {
-    if (ld->ntmp == ld->captmp) {
-        size_t want = ld->captmp ? ld->captmp * 2 : 256;
-        ir_entry *t = realloc(ld->tmp, want * sizeof *t);
+    if (ld->ntmp == ld->captmp) { /* tested here: this runs for every value */
+        ir_entry *t = ir_grow(ld->tmp, &ld->captmp, ld->ntmp, sizeof *t);
         if (!t)
             return -1;
         ld->tmp = t;
-        ld->captmp = want;
     }
     ld->tmp[ld->ntmp++] = *e;
     return 0;

@@ -72,14 +72,10 @@ typedef struct merge {
 /* Grows *v (n used of *cap, elements of size sz) for one more; 0 or -1. */
 static int grow(void **v, size_t n, size_t *cap, size_t sz)
 {
-    if (n < *cap)
-        return 0;
-    size_t want = *cap ? *cap * 2 : 64;
-    void *nv = realloc(*v, want * sz);
+    void *nv = ir_grow(*v, cap, n, sz);
     if (!nv)
         return -1;
     *v = nv;
-    *cap = want;
     return 0;
 }
 

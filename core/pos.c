@@ -62,13 +62,11 @@ static int grow_slots(ir_posstore *ps)
 
 long ir_pos_add(ir_posstore *ps, const void *obj, int kind, int line, int col, uint32_t file)
 {
-    if (ps->n == ps->cap) {
-        size_t want = ps->cap ? ps->cap * 2 : 256;
-        ir_node *nn = realloc(ps->nodes, want * sizeof *nn);
+    if (ps->n == ps->cap) { /* tested here: this runs for every collection */
+        ir_node *nn = ir_grow(ps->nodes, &ps->cap, ps->n, sizeof *nn);
         if (!nn)
             return -1;
         ps->nodes = nn;
-        ps->cap = want;
     }
     /* keep the load factor under one half */
     if ((ps->n + 1) * 2 > ps->nslots && grow_slots(ps) != 0)
@@ -147,14 +145,6 @@ const ir_entry *ir_pos_entry_index(const ir_posstore *ps, const ir_node *nd, lon
     if (nd->kind != IR_SEQ || index < 1 || (unsigned long long)index > nd->count)
         return NULL;
     return ps->ents + nd->first + (index - 1);
-}
-
-long ir_pos_copy(ir_posstore *ps, const ir_posstore *from, const ir_node *src)
-{
-    long idx = ir_pos_add(ps, src->obj, src->kind, src->line, src->col, src->file);
-    if (idx < 0 || ir_pos_set_entries(ps, idx, src->count ? from->ents + src->first : NULL, src->count) != 0)
-        return -1;
-    return idx;
 }
 
 void ir_pos_truncate(ir_posstore *ps, size_t n)

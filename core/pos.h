@@ -64,7 +64,5 @@ ir_node *ir_pos_find(const ir_posstore *ps, const void *obj);
 /* The entry of node for a map key, or for a 1-based sequence index. */
 const ir_entry *ir_pos_entry_key(const ir_posstore *ps, const ir_node *nd, const char *key, size_t klen);
 const ir_entry *ir_pos_entry_index(const ir_posstore *ps, const ir_node *nd, long long index);
-/* Copies node src (from another store) with its entries into ps. */
-long ir_pos_copy(ir_posstore *ps, const ir_posstore *from, const ir_node *src);
 
 #endif

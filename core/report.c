@@ -12,6 +12,7 @@
 
 #include "isorules.h"
 #include "report.h"
+#include "util.h"
 
 enum { FMT_TEXT, FMT_JSON };
 
@@ -143,16 +144,12 @@ void ir_report_error(isorules_report *r, const isorules_error *err)
         fputc('\n', r->err);
         return;
     }
-    if (r->nerrors == r->caperrors) {
-        size_t want = r->caperrors ? r->caperrors * 2 : 16;
-        held_error *nv = realloc(r->errors, want * sizeof *nv);
-        if (!nv) {
-            r->oom = 1;
-            return;
-        }
-        r->errors = nv;
-        r->caperrors = want;
+    held_error *nv = ir_grow(r->errors, &r->caperrors, r->nerrors, sizeof *nv);
+    if (!nv) {
+        r->oom = 1;
+        return;
     }
+    r->errors = nv;
     held_error *h = &r->errors[r->nerrors++];
     h->rule = dup_str(err->rule);
     h->file = dup_str(err->file);

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -464,6 +465,19 @@ done:
     if (result > (size_t)max)
         return max == INT_MAX ? INT_MAX : max + 1;
     return (int)result;
+}
+
+void *ir_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t want = *cap ? *cap * 2 : 16;
+    if (want > SIZE_MAX / size)
+        return NULL;
+    void *nv = realloc(v, want * size);
+    if (nv)
+        *cap = want;
+    return nv;
 }
 
 /* ---- arena ---- */

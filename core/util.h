@@ -45,6 +45,12 @@ int ir_edit_distance(const char *a, size_t an, const char *b, size_t bn, int max
 /* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int ir_utf8_valid(const char *s, size_t n);
 
+/* Room for one more element in a growable array: v itself while n < *cap,
+ * else v reallocated to twice the capacity (16 elements at first) with
+ * *cap updated; NULL when out of memory, v untouched. The caller stores the
+ * result back: `T *nv = ir_grow(v, &cap, n, sizeof *nv); if (!nv) ...`. */
+void *ir_grow(void *v, size_t *cap, size_t n, size_t size);
+
 /* An arena: bytes copied into 64 KiB blocks that never move, for text that
  * must outlive where it came from (position keys, kept values, the agency
  * index). Cleared, it keeps its blocks for reuse; freed, it returns them. */
