@@ -526,8 +526,8 @@ static void audit_agency(isorules_engine *e, ir_file *f, int doc, int line, int 
     a->col = col;
     const ir_node *nd = ir_pos_find(&e->unit, lua_topointer(L, doc));
     const ir_entry *en = nd ? ir_pos_entry_key(&e->unit, nd, "id", 2) : NULL;
-    au->id_line = a->id_line = en ? en->line : line;
-    au->id_col = a->id_col = en ? en->col : col;
+    a->id_line = en ? en->line : line;
+    a->id_col = en ? en->col : col;
     /* FMT002 and FMT003 came before the id was known: they are about it */
     for (size_t i = model_from; a->id && i < e->sink->n; i++) {
         ir_finding *fi = &e->sink->v[i];
@@ -820,7 +820,7 @@ static int take_in(isorules_engine *e, void *ud)
                 ir_repeated_agency_message(id, 1, vi, sizeof vi);
                 ir_repeated_agency_message(id, 0, en, sizeof en);
                 e->cur_agency = NULL;
-                ir_fmt(e, "FMT001", id, vi, en, au->a.file, au->id_line, au->id_col);
+                ir_fmt(e, "FMT001", id, vi, en, au->a.file, au->a.id_line, au->a.id_col);
             }
         }
         size_t k = 0;

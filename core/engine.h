@@ -96,11 +96,10 @@ const char *ir_indexed_field(const isorules_engine *e, const ir_indexed *a, int 
 static inline const char *ir_indexed_id(const ir_indexed *a) { return a->fields & 1 ? a->text : NULL; }
 
 /* What auditing one agency leaves for the engine to take in, in file order:
- * its index entry, where its id is, and what each model rule's keep
+ * its index entry (with where its id is) and what each model rule's keep
  * returned (ir_keep_save's bytes, one buffer per keep, in rule order). */
 typedef struct ir_audited {
     ir_agency a;
-    int id_line, id_col;
     ir_buf *kept;
     size_t nkept;
 } ir_audited;
