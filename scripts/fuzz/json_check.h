@@ -125,20 +125,24 @@ static int j_value(jp *j)
     int ok;
     switch (*j->p) {
     case '{':
+    case '[': {
+        char close = *j->p == '{' ? '}' : ']';
         j->p++;
         ws(j);
         ok = 1;
-        if (j->p < j->end && *j->p == '}') {
+        if (j->p < j->end && *j->p == close) {
             j->p++;
             break;
         }
         for (;;) {
-            ws(j);
-            if (!j_string(j))
-                return 0;
-            ws(j);
-            if (j->p >= j->end || *j->p++ != ':')
-                return 0;
+            if (close == '}') { /* a member: "key": value */
+                ws(j);
+                if (!j_string(j))
+                    return 0;
+                ws(j);
+                if (j->p >= j->end || *j->p++ != ':')
+                    return 0;
+            }
             if (!j_value(j))
                 return 0;
             ws(j);
@@ -146,36 +150,14 @@ static int j_value(jp *j)
                 j->p++;
                 continue;
             }
-            if (j->p < j->end && *j->p == '}') {
+            if (j->p < j->end && *j->p == close) {
                 j->p++;
                 break;
             }
             return 0;
         }
         break;
-    case '[':
-        j->p++;
-        ws(j);
-        ok = 1;
-        if (j->p < j->end && *j->p == ']') {
-            j->p++;
-            break;
-        }
-        for (;;) {
-            if (!j_value(j))
-                return 0;
-            ws(j);
-            if (j->p < j->end && *j->p == ',') {
-                j->p++;
-                continue;
-            }
-            if (j->p < j->end && *j->p == ']') {
-                j->p++;
-                break;
-            }
-            return 0;
-        }
-        break;
+    }
     case '"':
         ok = j_string(j);
         break;
