@@ -276,9 +276,8 @@ const ir_node *ir_node_of(isorules_engine *e, lua_State *L, int idx, const ir_po
     if (!e || lua_type(L, idx) != LUA_TTABLE)
         return NULL;
     const void *obj = lua_topointer(L, idx);
-    /* in the final pass no agency is being audited: the unit store is empty */
-    const ir_posstore *stores[2] = {&e->unit, &e->reg};
-    for (int i = e->final_pass ? 1 : 0; i < 2; i++) {
+    const ir_posstore *stores[2] = {&e->unit, &e->reg}; /* unit: empty but while an agency is audited */
+    for (int i = 0; i < 2; i++) {
         const ir_node *nd = ir_pos_find(stores[i], obj);
         if (nd) {
             if (store)
