@@ -725,16 +725,22 @@ static int index_claim(isorules_engine *e, size_t i)
 /* Which of an entry's words field k is, or -1. */
 static int word_of(int k) { return k == IX_LEVEL ? 0 : k == IX_PROVINCE ? 1 : k == IX_ROLE ? 2 : -1; }
 
+/* 1 + the word that holds field k of a, or 0 when the field is in its text. */
+static unsigned word_at(const ir_indexed *a, int k)
+{
+    int w = word_of(k);
+    return w >= 0 ? a->word[w] : 0;
+}
+
 const char *ir_indexed_field(const isorules_engine *e, const ir_indexed *a, int k)
 {
     if (!(a->fields >> k & 1))
         return NULL;
-    int w = word_of(k);
-    if (w >= 0 && a->word[w])
-        return e->words[a->word[w] - 1];
+    if (word_at(a, k))
+        return e->words[word_at(a, k) - 1];
     const char *s = a->text;
     for (int i = 0; i < k; i++)
-        if (a->fields >> i & 1 && !(word_of(i) >= 0 && a->word[word_of(i)]))
+        if (a->fields >> i & 1 && !word_at(a, i))
             s += strlen(s) + 1;
     return s;
 }
@@ -786,7 +792,7 @@ static int index_add(isorules_engine *e, const ir_agency *a)
         return -1;
     x.text = text;
     for (int k = 0; k < IX_COUNT; k++)
-        if (f[k] && !(word_of(k) >= 0 && x.word[word_of(k)])) {
+        if (f[k] && !word_at(&x, k)) {
             size_t len = strlen(f[k]) + 1;
             memcpy(text, f[k], len);
             text += len;
