@@ -691,7 +691,10 @@ int isorules_merge(isorules_report *r, const char *const *reports, int n, const 
         m.nag = sort_merge(m.ag, m.nag, sizeof *m.ag, agency_cmp, agency_same, NULL, agency_free);
         /* FMT001 for a repeated id, when the shards ran it, in their language */
         const char *in = m.lang[0] ? m.lang : lang;
-        int fmt001 = !m.have_rules; /* reports that do not say: as by default */
+        /* a report that does not list its rules ran them as by default,
+         * FMT001 among them; its merged report has no list either, so that
+         * merging it again decides the same */
+        int fmt001 = !m.have_rules || m.rules_partial;
         for (size_t i = 0; i < m.nrules; i++)
             fmt001 |= strcmp(m.rules[i], "FMT001") == 0;
         if (fmt001)

@@ -109,6 +109,16 @@ same "errors about paths: the order of the reports does not matter" "$tmp/p12.js
 "$bin" audit $A --format json --only QMS001 "$tmp/dup/b" >"$tmp/r1.json"
 run "reports of other rules" 2 merge "$tmp/dup-a.json" "$tmp/r1.json"
 has "are refused" "$tmp/err" 'r1.json: audited with other rules than the reports before it'
+# a report that does not list its rules ran the default ones, FMT001 among
+# them: the id used in both shards is FMT001, and the merged report (which
+# cannot list the rules either) merged again says the same
+printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "agencies": [ { "id": "stp", "file": "a.yaml" } ] }\n' >"$tmp/nr1.json"
+printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "agencies": [ { "id": "stp", "file": "b.yaml" } ], "rules": [] }\n' >"$tmp/nr2.json"
+run "a report without its rules and one with them" 1 merge --format json "$tmp/nr1.json" "$tmp/nr2.json"
+has "the id used twice is FMT001" "$tmp/out" '"rule": "FMT001"'
+cp "$tmp/out" "$tmp/nr12.json"
+run "that merged report merged alone" 1 merge --format json "$tmp/nr12.json"
+same "is itself" "$tmp/nr12.json" "$tmp/out"
 
 # --- hostile reports
 printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "summary": { "files": 2147483647 } }\n' >"$tmp/big.json"

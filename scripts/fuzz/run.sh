@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh DIR SECONDS HARNESS...: runs each libFuzzer harness (built in DIR)
 # for SECONDS on its corpus DIR/corpus-HARNESS, seeded first (seed.sh); with
-# SECONDS 0, only replays tests/fuzz-regressions/HARNESS/. The output goes to
+# SECONDS 0, only replays tests/fuzz-regressions/HARNESS/; with FUZZ_RUNS=N,
+# N inputs instead of a time (0: the seeds alone). The output goes to
 # DIR/HARNESS.log; what a harness finds is kept in DIR/artifacts/HARNESS/.
 # Exits 1 when a harness crashed (or a regression input did). See
 # docs/fuzzing.md. Run from the top of the project.
@@ -13,18 +14,24 @@ status=0
 for h in "$@"; do
     if [ "$secs" -gt 0 ]; then
         corpus=$dir/corpus-$h
+        # FUZZ_RUNS=0: the seeds alone, each run once, nothing mutated, in a
+        # corpus made afresh: what CI runs, the same on every run
+        if [ "${FUZZ_RUNS:-}" = 0 ]; then
+            corpus=$dir/seeds-$h
+            rm -rf "$corpus"
+        fi
         sh scripts/fuzz/seed.sh "$h" "$corpus"
         mkdir -p "$dir/artifacts/$h"
         log=$dir/$h.log
-        if [ -n "${FUZZ_RUNS:-}" ]; then what="$FUZZ_RUNS inputs from seed 1"; else what="${secs}s"; fi
-        echo "fuzz: $h for $what on $corpus ($(ls "$corpus" | wc -l) inputs), log in $log"
-        # FUZZ_RUNS=N: N inputs from a fixed seed instead of a time, so that a
-        # run (CI's smoke run) finds the same things every time
         if [ -n "${FUZZ_RUNS:-}" ]; then
-            budget="-seed=1 -runs=$FUZZ_RUNS"
+            budget="-runs=$FUZZ_RUNS"
+            what="its seeds"
+            [ "$FUZZ_RUNS" = 0 ] || what="$FUZZ_RUNS inputs"
         else
             budget="-max_total_time=$secs"
+            what="${secs}s"
         fi
+        echo "fuzz: $h for $what on $corpus ($(ls "$corpus" | wc -l) inputs), log in $log"
         # shellcheck disable=SC2086
         if "$dir/$h" -max_len=65536 -timeout=20 -rss_limit_mb=2048 -dict=scripts/fuzz/yaml.dict \
             $budget -print_final_stats=1 -artifact_prefix="$dir/artifacts/$h/" \
