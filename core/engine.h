@@ -156,6 +156,10 @@ struct isorules_engine {
     /* allocator: bytes in use, and the ceiling in force (0 = none) */
     size_t mem_used, mem_ceiling;
     int state_bound; /* the memory limit reached was the state's (state-memory) */
+    /* the last growth refused, which Lua may ask for again (sandbox.c) */
+    int refused;
+    void *refused_ptr;
+    size_t refused_osize, refused_nsize;
     size_t mem_big;  /* bytes in blocks larger than the pool's (malloc's) */
     int in_run;      /* a rule runs (ir_sandbox_call) */
     ir_pool pool; /* the state's small blocks (pool.h) */

@@ -51,6 +51,40 @@ static void trip_memory(isorules_engine *e)
     keep_raising(e->L);
 }
 
+/* A growth past a limit of the run trips it, but provisionally: Lua's own
+ * allocations (lmem.c, tryagain) answer a refusal with an emergency
+ * collection and ask again at once, the same block and sizes. If that
+ * second request fits, what stood in the way was garbage, which the
+ * collector lets grow to the size of the heap before a cycle starts: the
+ * trip is taken back (the hook as in any run, no line). A refusal that
+ * nothing asks again for (lauxlib's buffers raise at once) stays a trip.
+ * Returns NULL. */
+static void *refuse(isorules_engine *e, void *ptr, size_t osize, size_t nsize, int state_limit)
+{
+    if (e->tripped)
+        return NULL;
+    if (state_limit)
+        e->state_bound = 1;
+    trip_memory(e);
+    e->refused = 1;
+    e->refused_ptr = ptr, e->refused_osize = osize, e->refused_nsize = nsize;
+    return NULL;
+}
+
+/* Called for a growth that fits: if it is Lua asking again for what was
+ * refused, the refusal was garbage's, and the trip is taken back. */
+static void accepted(isorules_engine *e, const void *ptr, size_t osize, size_t nsize)
+{
+    if (e->refused && ptr == e->refused_ptr && osize == e->refused_osize && nsize == e->refused_nsize &&
+        e->tripped == TRIP_MEMORY) {
+        e->tripped = 0;
+        e->trip_line = 0;
+        e->state_bound = 0;
+        lua_sethook(e->L, hook, LUA_MASKCOUNT, HOOK_STEP);
+    }
+    e->refused = 0;
+}
+
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     isorules_engine *e = ud;
@@ -63,10 +97,8 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
             e->mem_big -= osize;
         return NULL;
     }
-    if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling) {
-        trip_memory(e);
-        return NULL;
-    }
+    if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling)
+        return refuse(e, ptr, osize, nsize, 0);
     /* the whole state's limit counts what the state takes from the system:
      * the pool's slabs (free blocks of one size class serve no other, so a
      * rule that cycles through sizes grows them past what is alive) and the
@@ -76,13 +108,10 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (nsize > osize && state_max &&
         e->pool.slab_bytes + e->mem_big + (nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0) : 0) >
             state_max) {
-        if (e->in_run) {
-            if (!e->tripped)
-                e->state_bound = 1;
-            trip_memory(e);
-        }
-        return NULL;
+        return e->in_run ? refuse(e, ptr, osize, nsize, 1) : NULL;
     }
+    if (e->refused && nsize > osize)
+        accepted(e, ptr, osize, nsize);
     void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
     if (p) {
         if (osize > IR_POOL_MAX)
@@ -187,9 +216,14 @@ int ir_sandbox_reserve(lua_State *L, size_t n)
     isorules_engine *e = engine_of(L);
     if (!e->mem_ceiling)
         return 0;
-    if (e->mem_used > e->mem_ceiling || n > e->mem_ceiling - e->mem_used) {
-        trip_memory(e);
-        return -1;
+    /* garbage does not count: collect it before refusing (as l_alloc lets
+     * Lua do) */
+    for (int tries = 0; e->mem_used > e->mem_ceiling || n > e->mem_ceiling - e->mem_used; tries++) {
+        if (tries) {
+            trip_memory(e);
+            return -1;
+        }
+        lua_gc(L, LUA_GCCOLLECT);
     }
     e->mem_ceiling -= n;
     return 0;
@@ -246,6 +280,7 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
      * run to run cannot grow the state agency after agency */
     e->mem_ceiling = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;
     e->state_bound = 0;
+    e->refused = 0;
     e->in_run = 1;
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
     int status = lua_pcall(L, nargs, nresults, base);

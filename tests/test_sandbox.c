@@ -445,6 +445,34 @@ static void test_sandbox_state_memory_size_classes(void **state)
     assert_non_null(strstr(er->message, "memory limit of the whole state reached"));
 }
 
+/* Was a bug: garbage counted against the memory limit of a run. The
+ * collector lets the heap grow to twice what was alive before it starts a
+ * cycle, so over a state of 15 MiB a rule that keeps almost nothing but
+ * makes 20 MiB of garbage passed a limit of 4 MiB of growth and tripped; Lua's
+ * emergency collection, which the allocator now lets run before it trips,
+ * frees that garbage. */
+static void test_sandbox_memory_garbage_is_collected_first(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 0), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "instructions", 0), ISORULES_OK);
+    assert_int_equal(irt_rules(fx->e, "garbage.lua",
+                 "local big = {}\n"
+                 "for i = 1, 200000 do big[i] = { i } end\n"
+                 "rule { id = 'GARBAGE', severity = 'info', check = function(a, ctx)\n"
+                 "  local n = 0\n"
+                 "  for i = 1, 20000 do local t = {} for j = 1, 50 do t[j] = j end n = n + #t end\n"
+                 "  ctx.report(a, a.id, 'made ' .. n .. ' over ' .. #big)\n"
+                 "end }\n"
+                 "rule { id = 'OK', severity = 'info', check = function(a, ctx)\n"
+                 "  ctx.report(a, a.id, 'alive') end }\n"), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 4 << 20), ISORULES_OK);
+    assert_int_equal(isorules_run(fx->e), ISORULES_OK);
+    assert_int_equal(irt_count_errors(&fx->log, "GARBAGE"), 0);
+    assert_int_equal(irt_count_rule(&fx->log, "GARBAGE"), 2);
+    assert_ok_ran(fx);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -891,6 +919,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_memory_limit_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_state_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_state_memory_size_classes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_memory_garbage_is_collected_first, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
