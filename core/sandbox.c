@@ -53,15 +53,17 @@ static void trip_memory(isorules_engine *e)
 
 /* A growth past a limit of the run trips it, but provisionally: Lua's own
  * allocations (lmem.c, tryagain) answer a refusal with an emergency
- * collection and ask again at once, the same block and sizes. If that
- * second request fits, what stood in the way was garbage, which the
+ * collection, which only frees, and then ask again for the same block and
+ * sizes, before any other growth and before any hook. If that request
+ * fits with room to spare, what stood in the way was garbage, which the
  * collector lets grow to the size of the heap before a cycle starts: the
- * trip is taken back (the hook as in any run, no line). A refusal that
- * nothing asks again for (lauxlib's buffers raise at once) stays a trip.
- * Returns NULL. */
+ * trip is taken back (refused_again). A refusal that nothing asks again
+ * for (lauxlib's buffers raise at once) stays a trip, and so does a
+ * refusal while tripped. Returns NULL. */
 static void *refuse(isorules_engine *e, void *ptr, size_t osize, size_t nsize, int state_limit)
 {
-    if (e->tripped)
+    e->refused = 0;
+    if (e->tripped || !e->in_run)
         return NULL;
     if (state_limit)
         e->state_bound = 1;
@@ -71,18 +73,39 @@ static void *refuse(isorules_engine *e, void *ptr, size_t osize, size_t nsize, i
     return NULL;
 }
 
-/* Called for a growth that fits: if it is Lua asking again for what was
- * refused, the refusal was garbage's, and the trip is taken back. */
-static void accepted(isorules_engine *e, const void *ptr, size_t osize, size_t nsize)
+/* A growth of `grow` bytes fits: if it is Lua asking again for the block
+ * just refused, and the collection left at least an eighth of the limit
+ * free (so that a rule living at its limit, with a little garbage, cannot
+ * have the whole state collected for every few allocations), the trip is
+ * taken back. The collection traversed what is alive, and putting the
+ * hook back resets its count: both are charged to the budget (a step per
+ * 64 bytes, as for making memory), which may trip instead; the eighth the
+ * run must make, and pay for, before the next refusal bounds how often a
+ * big state is traversed again. */
+static void refused_again(isorules_engine *e, const void *ptr, size_t osize, size_t nsize, size_t big_grow)
 {
-    if (e->refused && ptr == e->refused_ptr && osize == e->refused_osize && nsize == e->refused_nsize &&
-        e->tripped == TRIP_MEMORY) {
-        e->tripped = 0;
-        e->trip_line = 0;
-        e->state_bound = 0;
-        lua_sethook(e->L, hook, LUA_MASKCOUNT, HOOK_STEP);
-    }
+    int same = ptr == e->refused_ptr && osize == e->refused_osize && nsize == e->refused_nsize;
     e->refused = 0;
+    if (!same || e->tripped != TRIP_MEMORY || !e->in_run)
+        return;
+    /* what will be in use against what is allowed, less an eighth */
+    size_t use = e->mem_used + (nsize - osize), max = e->mem_ceiling, spare = (size_t)e->limits[LIM_MEMORY] / 8;
+    if (e->state_bound) {
+        use = e->pool.slab_bytes + e->mem_big + big_grow;
+        max = (size_t)e->limits[LIM_STATE_MEMORY];
+        spare = max / 8;
+    }
+    if (spare > max || use > max - spare)
+        return;
+    spend(e, HOOK_STEP + (long long)(e->mem_used >> 6));
+    if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS]) {
+        e->tripped = TRIP_BUDGET; /* the hook still raises, with this message */
+        return;
+    }
+    e->tripped = 0;
+    e->trip_line = 0;
+    e->state_bound = 0;
+    lua_sethook(e->L, hook, LUA_MASKCOUNT, HOOK_STEP);
 }
 
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -105,13 +128,11 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
      * large blocks. Past it a rule run ends with the limit's message; the
      * loader and the model stage fail with "not enough memory". */
     size_t state_max = (size_t)e->limits[LIM_STATE_MEMORY];
-    if (nsize > osize && state_max &&
-        e->pool.slab_bytes + e->mem_big + (nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0) : 0) >
-            state_max) {
-        return e->in_run ? refuse(e, ptr, osize, nsize, 1) : NULL;
-    }
+    size_t big_grow = nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0) : 0;
+    if (nsize > osize && state_max && e->pool.slab_bytes + e->mem_big + big_grow > state_max)
+        return refuse(e, ptr, osize, nsize, 1);
     if (e->refused && nsize > osize)
-        accepted(e, ptr, osize, nsize);
+        refused_again(e, ptr, osize, nsize, big_grow);
     void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
     if (p) {
         if (osize > IR_POOL_MAX)
@@ -151,6 +172,7 @@ static const char *trip_message(isorules_engine *e, char *buf, size_t n)
 static void hook(lua_State *L, lua_Debug *ar)
 {
     isorules_engine *e = engine_of(L);
+    e->refused = 0; /* Lua asks again before any hook runs, or not at all */
     if (!e->tripped) {
         if (ar->event != LUA_HOOKCOUNT)
             return;
@@ -183,6 +205,7 @@ void ir_pattern_charge(lua_State *L, long steps)
     if (lua_gethook(L) == NULL)
         return;
     isorules_engine *e = engine_of(L);
+    e->refused = 0;
     spend(e, steps);
     if (!e->tripped) {
         if (atomic_load(&e->cancel))
@@ -217,12 +240,13 @@ int ir_sandbox_reserve(lua_State *L, size_t n)
     if (!e->mem_ceiling)
         return 0;
     /* garbage does not count: collect it before refusing (as l_alloc lets
-     * Lua do) */
+     * Lua do), charging the collection to the budget as refused_again does */
     for (int tries = 0; e->mem_used > e->mem_ceiling || n > e->mem_ceiling - e->mem_used; tries++) {
         if (tries) {
             trip_memory(e);
             return -1;
         }
+        spend(e, (long long)(e->mem_used >> 6));
         lua_gc(L, LUA_GCCOLLECT);
     }
     e->mem_ceiling -= n;
@@ -285,6 +309,7 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
     int status = lua_pcall(L, nargs, nresults, base);
     lua_sethook(L, NULL, 0, 0);
+    e->refused = 0;
     e->mem_ceiling = 0;
     e->in_run = 0;
     lua_remove(L, base);

@@ -367,16 +367,27 @@ static void test_sandbox_memory_string_growth(void **state)
     assert_limit(*state, "local s = 'x' while true do s = s .. s end", "memory limit", -1);
 }
 
+/* A rule that fills its memory allowance with live data needs about as
+ * many instructions as the fixture's budget: with garbage collected before
+ * the limit trips (test_sandbox_memory_garbage_is_collected_first), the
+ * budget would stop these first. They test the memory limit, so they get
+ * ten times the budget. */
+static void assert_memory_limit(fixture *fx, const char *body, int want_line)
+{
+    assert_int_equal(isorules_set_limit(fx->e, "instructions", 10 * BUDGET), ISORULES_OK);
+    assert_limit(fx, body, "memory limit", want_line);
+}
+
 static void test_sandbox_memory_tables(void **state)
 {
-    assert_limit(*state, "local t = {} for i = 1, math.maxinteger do t[i] = { i, i, i } end", "memory limit", -1);
+    assert_memory_limit(*state, "local t = {} for i = 1, math.maxinteger do t[i] = { i, i, i } end", -1);
 }
 
 static void test_sandbox_memory_in_pcall(void **state)
 {
-    assert_limit(*state,
-                 "local t = {} while true do pcall(function() t[#t + 1] = string.rep('x', 1 << 16) .. #t end) end",
-                 "memory limit", 0);
+    assert_memory_limit(*state,
+                        "local t = {} while true do pcall(function() t[#t + 1] = string.rep('x', 1 << 16) .. #t end) end",
+                        0);
 }
 
 static void test_sandbox_memory_rep_in_pcall(void **state)
@@ -485,7 +496,19 @@ static void test_sandbox_memory_error_line(void **state)
 
 static void test_sandbox_memory_tables_error_line(void **state)
 {
-    assert_limit(*state, "local t = {} for i = 1, math.maxinteger do t[i] = { i, i, i } end", "memory limit", 2);
+    assert_memory_limit(*state, "local t = {} for i = 1, math.maxinteger do t[i] = { i, i, i } end", 2);
+}
+
+/* Was a bug (a review of the trips taken back): after the run, the error
+ * message the engine makes, a string of the size the rule was refused,
+ * was taken for Lua asking again, and the trip's line was taken back to 0
+ * (expected: 2; got 0). */
+static void test_sandbox_memory_trip_line_kept(void **state)
+{
+    assert_memory_limit(*state,
+                        "local t = {} for i = 1, 100000 do t[i] = false end "
+                        "local i = 0 while true do i = i + 1; t[i] = string.format('%036d', i) end",
+                        2);
 }
 
 static void test_sandbox_deep_recursion(void **state)
@@ -923,6 +946,7 @@ int main(void)
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_memory_trip_line_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_deep_recursion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_deep_recursion_unbounded_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_deep_recursion_metamethods, setup, teardown),
