@@ -85,8 +85,8 @@ static const char usage_merge[] =
     "identically as often as one shard does, FMT001 for an agency id repeated\n"
     "across shards (when they ran it), the summary\n"
     "recounted. Reports of different as_of are refused. Options as for audit;\n"
-    "--lang: the language of the summary, and of FMT001 for reports that do not\n"
-    "say theirs.\n"
+    "--lang: the language of the report when the reports do not say theirs (a\n"
+    "merged report is in the language of its reports).\n"
     "Exit codes as for audit; 2 also when a report cannot be read or they do not\n"
     "fit together (then nothing is written). See docs/scaling.md.\n";
 

@@ -644,6 +644,8 @@ static int write_merged(const merge *m, isorules_report *r, isorules_summary *su
     sum->agencies = m->nag > INT_MAX ? INT_MAX : (int)m->nag;
     sum->rules = m->rules_count;
     sum->failures = m->nerr > INT_MAX ? INT_MAX : (int)m->nerr;
+    if (m->lang[0]) /* the reports' language, which their FMT001 use too */
+        ir_report_set_lang(r, m->lang);
     ir_report_begin(r, m->as_of);
     for (size_t i = 0; i < m->nf; i++) {
         const m_finding *x = &m->f[i];

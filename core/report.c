@@ -246,6 +246,8 @@ int isorules_report_open(isorules_report **out, const char *format, FILE *out_fp
     return ISORULES_OK;
 }
 
+void ir_report_set_lang(isorules_report *r, const char *lang) { r->vi = strcmp(lang, "vi") == 0; }
+
 void ir_report_begin(isorules_report *r, const char *as_of)
 {
     if (r->format == FMT_JSON) {

@@ -6,6 +6,10 @@
 
 #include "isorules.h"
 
+/* Writes the report in lang ("vi" or "en"), whatever it was opened with:
+ * a merge writes in the language of the reports it merges. */
+void ir_report_set_lang(isorules_report *r, const char *lang);
+
 void ir_report_begin(isorules_report *r, const char *as_of);
 void ir_report_finding(isorules_report *r, const isorules_finding *f);
 void ir_report_error(isorules_report *r, const isorules_error *err);

@@ -66,6 +66,13 @@ printf 'kind: agency\nname: Sở Y\nid: so-x\nprocedures: []\n' >"$tmp/dup/b/y.y
 grep -q '"FMT001"' "$tmp/dup.json" && ok "one audit finds the repeated id" || bad "no FMT001 in one audit" "$tmp/dup.json"
 run "merge shards with a repeated id" 1 merge --lang en --format json "$tmp/dup-b.json" "$tmp/dup-a.json"
 same "repeated id: FMT001 where one audit puts it" "$tmp/dup.json" "$tmp/out"
+# in Vietnamese: the merged report is in the reports' language, whatever
+# --lang says, as one audit of the union in that language
+"$bin" audit $A --lang vi --format json "$tmp/dup" >"$tmp/dup-vi.json"
+"$bin" audit $A --lang vi --format json "$tmp/dup/a" >"$tmp/dup-vi-a.json"
+"$bin" audit $A --lang vi --format json "$tmp/dup/b" >"$tmp/dup-vi-b.json"
+run "merge Vietnamese shards with --lang en" 1 merge --lang en --format json "$tmp/dup-vi-a.json" "$tmp/dup-vi-b.json"
+same "the merged report is Vietnamese, as one audit's" "$tmp/dup-vi.json" "$tmp/out"
 
 # --- errors of the shards: kept, in file order, once
 mkdir -p "$tmp/errs/a" "$tmp/errs/b"

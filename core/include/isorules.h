@@ -318,8 +318,9 @@ ISORULES_API void isorules_report_close(isorules_report *r);
  * been audited at once (CLI.md "isorules merge", docs/cli.md): findings and
  * errors of all shards in report order, what several shards report
  * identically as often as one of them does, FMT001 for an agency id repeated
- * across shards when they ran it (in the reports' language; lang, "vi" or
- * "en", for reports that do not say theirs), the summary recomputed into
+ * across shards when they ran it (in the reports' language, which the merged
+ * report is written in; lang, "vi" or "en", for reports that do not say
+ * theirs), the summary recomputed into
  * *sum. Reports of different as_of or language are refused.
  * Returns ISORULES_OK; ISORULES_ERROR with a message in msg (msglen bytes)
  * when a report cannot be read or the reports do not fit together (nothing
