@@ -158,8 +158,10 @@ struct isorules_engine {
     int state_bound; /* the memory limit reached was the state's (state-memory) */
     /* the last growth refused, which Lua may ask for again (sandbox.c) */
     int refused;
-    void *refused_ptr;
+    uintptr_t refused_ptr;
     size_t refused_osize, refused_nsize;
+    int refused_line;      /* trip_line before the refusal */
+    size_t run_start_used; /* mem_used when the last run began */
     size_t mem_big;  /* bytes in blocks larger than the pool's (malloc's) */
     int in_run;      /* a rule runs (ir_sandbox_call) */
     ir_pool pool; /* the state's small blocks (pool.h) */

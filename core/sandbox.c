@@ -7,6 +7,7 @@
  * call, line and instruction until the run is unwound, so pcall cannot
  * swallow it (Redis's scripting does the same). */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,11 +61,12 @@ static void trip_memory(isorules_engine *e)
  * trip is taken back (refused_again). A refusal that nothing asks again
  * for (lauxlib's buffers raise at once) stays a trip, and so does a
  * refusal while tripped. Returns NULL. */
-static void *refuse(isorules_engine *e, void *ptr, size_t osize, size_t nsize, int state_limit)
+static void *refuse(isorules_engine *e, uintptr_t ptr, size_t osize, size_t nsize, int state_limit)
 {
     e->refused = 0;
     if (e->tripped || !e->in_run)
         return NULL;
+    e->refused_line = e->trip_line; /* the message handler may have set it */
     if (state_limit)
         e->state_bound = 1;
     trip_memory(e);
@@ -73,25 +75,25 @@ static void *refuse(isorules_engine *e, void *ptr, size_t osize, size_t nsize, i
     return NULL;
 }
 
-/* A growth of `grow` bytes fits: if it is Lua asking again for the block
- * just refused, and the collection left at least an eighth of the limit
- * free (so that a rule living at its limit, with a little garbage, cannot
- * have the whole state collected for every few allocations), the trip is
- * taken back. The collection traversed what is alive, and putting the
- * hook back resets its count: both are charged to the budget (a step per
- * 64 bytes, as for making memory), which may trip instead; the eighth the
- * run must make, and pay for, before the next refusal bounds how often a
- * big state is traversed again. */
-static void refused_again(isorules_engine *e, const void *ptr, size_t osize, size_t nsize, size_t big_grow)
+/* A growth was made: if it is Lua asking again for the block just refused,
+ * and the collection left at least an eighth of the limit free (so that a
+ * rule living at its limit, with a little garbage, cannot have the whole
+ * state collected for every few allocations), the trip is taken back. The
+ * collection traversed what is alive, and putting the hook back resets its
+ * count: both are charged to the budget (a step per 64 bytes, as for
+ * making memory), which may trip instead; the eighth the run must make,
+ * and pay for, before the next refusal bounds how often a big state is
+ * traversed again. */
+static void refused_again(isorules_engine *e, uintptr_t ptr, size_t osize, size_t nsize)
 {
     int same = ptr == e->refused_ptr && osize == e->refused_osize && nsize == e->refused_nsize;
     e->refused = 0;
     if (!same || e->tripped != TRIP_MEMORY || !e->in_run)
         return;
-    /* what will be in use against what is allowed, less an eighth */
-    size_t use = e->mem_used + (nsize - osize), max = e->mem_ceiling, spare = (size_t)e->limits[LIM_MEMORY] / 8;
+    /* what is in use against what is allowed, less an eighth */
+    size_t use = e->mem_used, max = e->mem_ceiling, spare = (size_t)e->limits[LIM_MEMORY] / 8;
     if (e->state_bound) {
-        use = e->pool.slab_bytes + e->mem_big + big_grow;
+        use = e->pool.slab_bytes + e->mem_big;
         max = (size_t)e->limits[LIM_STATE_MEMORY];
         spare = max / 8;
     }
@@ -103,10 +105,17 @@ static void refused_again(isorules_engine *e, const void *ptr, size_t osize, siz
         return;
     }
     e->tripped = 0;
-    e->trip_line = 0;
+    e->trip_line = e->refused_line;
     e->state_bound = 0;
     lua_sethook(e->L, hook, LUA_MASKCOUNT, HOOK_STEP);
 }
+
+/* Once a run has tripped, it may grow this far past its limits while it
+ * unwinds: every allocation refused costs Lua a full collection, and a
+ * tripped run still calls close handlers and C functions, which allocate
+ * (a review timed 5,000 of them at 55 s). The hook ends the run at its
+ * next Lua line. */
+#define TRIP_SLACK ((size_t)1 << 20)
 
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -120,8 +129,10 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
             e->mem_big -= osize;
         return NULL;
     }
-    if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling)
-        return refuse(e, ptr, osize, nsize, 0);
+    uintptr_t old = (uintptr_t)ptr;
+    size_t slack = e->tripped ? TRIP_SLACK : 0;
+    if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling + slack)
+        return refuse(e, old, osize, nsize, 0);
     /* the whole state's limit counts what the state takes from the system:
      * the pool's slabs (free blocks of one size class serve no other, so a
      * rule that cycles through sizes grows them past what is alive) and the
@@ -129,10 +140,8 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
      * loader and the model stage fail with "not enough memory". */
     size_t state_max = (size_t)e->limits[LIM_STATE_MEMORY];
     size_t big_grow = nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0) : 0;
-    if (nsize > osize && state_max && e->pool.slab_bytes + e->mem_big + big_grow > state_max)
-        return refuse(e, ptr, osize, nsize, 1);
-    if (e->refused && nsize > osize)
-        refused_again(e, ptr, osize, nsize, big_grow);
+    if (nsize > osize && state_max && e->pool.slab_bytes + e->mem_big + big_grow > state_max + slack)
+        return refuse(e, old, osize, nsize, 1);
     void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
     if (p) {
         if (osize > IR_POOL_MAX)
@@ -140,10 +149,13 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         if (nsize > IR_POOL_MAX)
             e->mem_big += nsize;
         e->mem_used = e->mem_used - osize + nsize;
+        if (nsize > osize && e->refused)
+            refused_again(e, old, osize, nsize);
         /* during a rule run, building memory costs budget too: one step per
          * 64 bytes, so one instruction that copies megabytes (a `..` of two
-         * long strings, string.upper on one) is not nearly free */
-        if (e->mem_ceiling && nsize > osize)
+         * long strings, string.upper on one) is not nearly free, with or
+         * without a memory limit */
+        if (e->in_run && nsize > osize)
             spend(e, (long long)((nsize - osize) >> 6));
     }
     return p;
@@ -302,7 +314,15 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     /* the run's ceiling: what it may add (memory); the whole state's limit
      * (state-memory, l_alloc) holds as well, so that a rule keeping data from
      * run to run cannot grow the state agency after agency */
-    e->mem_ceiling = e->limits[LIM_MEMORY] ? e->mem_used + (size_t)e->limits[LIM_MEMORY] : 0;
+    size_t limit = (size_t)e->limits[LIM_MEMORY];
+    /* measured from the heap the run finds, garbage included: collect it
+     * first when the heap has grown by an eighth of the limit since the
+     * last run began, or the garbage a run left (which the take-backs free)
+     * would raise the next run's ceiling, run after run */
+    if (limit && e->mem_used > e->run_start_used && e->mem_used - e->run_start_used > limit / 8)
+        lua_gc(L, LUA_GCCOLLECT);
+    e->run_start_used = e->mem_used;
+    e->mem_ceiling = limit ? e->mem_used + limit : 0;
     e->state_bound = 0;
     e->refused = 0;
     e->in_run = 1;
@@ -313,6 +333,12 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     e->mem_ceiling = 0;
     e->in_run = 0;
     lua_remove(L, base);
+    if (status == LUA_OK && e->tripped) {
+        /* tripped, but no Lua line ran after it: `return pcall(f)` */
+        lua_settop(L, base - 1);
+        lua_pushnil(L);
+        status = LUA_ERRRUN;
+    }
     if (status != LUA_OK && e->tripped) {
         char buf[96];
         lua_pop(L, 1);

@@ -484,6 +484,46 @@ static void test_sandbox_memory_garbage_is_collected_first(void **state)
     assert_ok_ran(fx);
 }
 
+/* Was a bug (a review of the trips taken back): a run's ceiling is the heap
+ * it finds plus its limit, and that heap held the garbage of the run
+ * before, which the emergency collection then freed for this run. A rule
+ * that made 3 MB alive in its first run and 6 MB in its second passed a
+ * limit of 4 MiB (expected: a2 fails; got: both reported). The heap is now
+ * collected before a run when it grew by an eighth of the limit. */
+static void test_sandbox_memory_garbage_of_earlier_runs(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 4 << 20), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "instructions", 0), ISORULES_OK);
+    load_and_run(fx, "ratchet.lua",
+                 "local runs = 0\n"
+                 "rule { id = 'RATCHET', severity = 'info', check = function(a, ctx)\n"
+                 "  runs = runs + 1\n"
+                 "  local keep = {}\n"
+                 "  for i = 1, runs * 3000000 // 1000 do keep[i] = ('x'):rep(960) .. i end\n"
+                 "  ctx.report(a, a.id, 'kept ' .. #keep)\n"
+                 "end }\n"
+                 "rule { id = 'OK', severity = 'info', check = function(a, ctx)\n"
+                 "  ctx.report(a, a.id, 'alive') end }\n");
+    assert_int_equal(irt_count_rule(&fx->log, "RATCHET"), 1);
+    assert_string_equal(subject_of(fx, "RATCHET", "kept 3000"), "a1");
+    assert_int_equal(irt_count_errors(&fx->log, "RATCHET"), 1);
+    assert_non_null(strstr(error_at(fx, "RATCHET", 5)->message, "memory limit reached"));
+    assert_ok_ran(fx);
+}
+
+/* Was a bug (the same review): making memory was charged to the budget only
+ * under a memory limit, so with `memory` 0 a rule copied a 1 MiB string
+ * 3,000 times within a budget of 1,000,000 (expected: the budget trips;
+ * got: the run ended). */
+static void test_sandbox_budget_charges_memory_without_memory_limit(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 0), ISORULES_OK);
+    assert_limit(fx, "local s = string.rep('x', 1 << 20) for i = 1, 3000 do local t = s .. i end",
+                 "instruction budget spent", 2);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -943,6 +983,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_state_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_state_memory_size_classes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_garbage_is_collected_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_memory_garbage_of_earlier_runs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_budget_charges_memory_without_memory_limit, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
