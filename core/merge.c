@@ -531,10 +531,14 @@ static int agency_id_cmp(const void *pa, const void *pb)
     return c ? c : (a < b ? -1 : a > b);
 }
 
-
+/* Whether an error is about one of the audited files, by the reports'
+ * `files` lists. When a report had none, the merged report has none
+ * either (files_partial), and merging it again could not tell: then no
+ * error is placed by that list, so that both merges order them alike. */
 static int is_input(const merge *m, const char *file)
 {
-    return file && m->nfiles && bsearch(&file, m->files, m->nfiles, sizeof *m->files, str_cmp) != NULL;
+    return file && m->nfiles && !m->files_partial &&
+           bsearch(&file, m->files, m->nfiles, sizeof *m->files, str_cmp) != NULL;
 }
 
 /* FMT001 for each agency whose id an agency earlier in file order has

@@ -126,6 +126,15 @@ has "the id used twice is FMT001" "$tmp/out" '"rule": "FMT001"'
 cp "$tmp/out" "$tmp/nr12.json"
 run "that merged report merged alone" 1 merge --format json "$tmp/nr12.json"
 same "is itself" "$tmp/nr12.json" "$tmp/out"
+# errors placed by the files lists: when one report has none, the merged
+# report has none, so no error is placed by them, or merging it again
+# would order them otherwise
+printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "errors": [ { "message": "a", "file": "z.yaml" }, { "message": "b", "file": "a.yaml" } ] }\n' >"$tmp/pf1.json"
+printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "files": [ "a.yaml" ] }\n' >"$tmp/pf2.json"
+run "a report without a files list, one with" 2 merge --format json "$tmp/pf1.json" "$tmp/pf2.json"
+cp "$tmp/out" "$tmp/pf12.json"
+run "that merged report merged alone" 2 merge --format json "$tmp/pf12.json"
+same "orders its errors alike" "$tmp/pf12.json" "$tmp/out"
 
 # --- hostile reports
 printf '{ "isorules": 1, "as_of": "2021-12-31", "findings": [], "summary": { "files": 2147483647 } }\n' >"$tmp/big.json"
