@@ -161,7 +161,7 @@ struct isorules_engine {
     uintptr_t refused_ptr;
     size_t refused_osize, refused_nsize;
     int refused_line;      /* trip_line before the refusal */
-    size_t run_start_used; /* mem_used when the last run began */
+    size_t gc_base;        /* mem_used after the last collection before a run, or lower */
     size_t mem_big;  /* bytes in blocks larger than the pool's (malloc's) */
     int in_run;      /* a rule runs (ir_sandbox_call) */
     ir_pool pool; /* the state's small blocks (pool.h) */

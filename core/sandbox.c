@@ -22,6 +22,7 @@
 #define PRISTINE "isorules.pristine"
 
 static void hook(lua_State *L, lua_Debug *ar);
+static int l_msgh(lua_State *L);
 
 /* Adds n steps to the budget spent, saturating (a hostile count must not
  * overflow it). */
@@ -130,7 +131,7 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         return NULL;
     }
     uintptr_t old = (uintptr_t)ptr;
-    size_t slack = e->tripped ? TRIP_SLACK : 0;
+    size_t slack = e->tripped && e->in_run ? TRIP_SLACK : 0;
     if (nsize > osize && e->mem_ceiling && e->mem_used + (nsize - osize) > e->mem_ceiling + slack)
         return refuse(e, old, osize, nsize, 0);
     /* the whole state's limit counts what the state takes from the system:
@@ -155,8 +156,20 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
          * 64 bytes, so one instruction that copies megabytes (a `..` of two
          * long strings, string.upper on one) is not nearly free, with or
          * without a memory limit */
-        if (e->in_run && nsize > osize)
+        if (e->in_run && nsize > osize) {
             spend(e, (long long)((nsize - osize) >> 6));
+            /* C calling C (table.sort calling pcall calling tostring) runs
+             * no Lua instruction, so no count hook sees this: trip here,
+             * and the hook raises at the next call */
+            if (!e->tripped) {
+                if (atomic_load(&e->cancel))
+                    e->tripped = TRIP_CANCEL;
+                else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
+                    e->tripped = TRIP_BUDGET;
+                if (e->tripped)
+                    keep_raising(e->L);
+            }
+        }
     }
     return p;
 }
@@ -197,9 +210,16 @@ static void hook(lua_State *L, lua_Debug *ar)
             return;
     }
     if (ar->event == LUA_HOOKCALL || ar->event == LUA_HOOKTAILCALL) {
-        /* let C functions run (the message handler is one); raise in Lua */
-        if (lua_getinfo(L, "S", ar) && ar->what[0] == 'C')
-            return;
+        /* let the message handler run; raise in anything else, C functions
+         * too: a C close handler runs as the trip unwinds, and one that
+         * asks for megabytes had every request refused after a full
+         * collection (a review: 22 s a run) */
+        if (lua_getinfo(L, "f", ar)) {
+            int msgh = lua_tocfunction(L, -1) == l_msgh;
+            lua_pop(L, 1);
+            if (msgh)
+                return;
+        }
     }
     if (e->trip_line == 0 && lua_getinfo(L, "l", ar) && ar->currentline > 0)
         e->trip_line = ar->currentline;
@@ -315,13 +335,19 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
      * (state-memory, l_alloc) holds as well, so that a rule keeping data from
      * run to run cannot grow the state agency after agency */
     size_t limit = (size_t)e->limits[LIM_MEMORY];
-    /* measured from the heap the run finds, garbage included: collect it
-     * first when the heap has grown by an eighth of the limit since the
-     * last run began, or the garbage a run left (which the take-backs free)
-     * would raise the next run's ceiling, run after run */
-    if (limit && e->mem_used > e->run_start_used && e->mem_used - e->run_start_used > limit / 8)
+    /* measured from the heap the run finds, garbage included, which a
+     * take-back would free for this run: collect first when the heap has
+     * grown since the last collection (or its lowest since) by an eighth
+     * of the limit, or of that heap when it is bigger, so that garbage
+     * cannot raise the ceiling run after run, and a big state is not
+     * traversed for every few megabytes of garbage */
+    if (e->mem_used < e->gc_base)
+        e->gc_base = e->mem_used;
+    size_t grown = e->mem_used - e->gc_base, room = (limit > e->gc_base ? limit : e->gc_base) / 8;
+    if (limit && grown > room) {
         lua_gc(L, LUA_GCCOLLECT);
-    e->run_start_used = e->mem_used;
+        e->gc_base = e->mem_used;
+    }
     e->mem_ceiling = limit ? e->mem_used + limit : 0;
     e->state_bound = 0;
     e->refused = 0;

@@ -524,6 +524,46 @@ static void test_sandbox_budget_charges_memory_without_memory_limit(void **state
                  "instruction budget spent", 2);
 }
 
+/* Was a bug (a third review): a tripped run let C functions run, so C close
+ * handlers ran as the trip unwound (one that asked for megabytes cost a full
+ * collection each: 22 s a run). table.insert as the close handler shows
+ * it: each close put the error into the closed table (expected: 0 entries;
+ * got: 20). Now only the message handler runs. */
+static void test_sandbox_tripped_run_calls_no_c_function(void **state)
+{
+    fixture *fx = *state;
+    load_and_run(fx, "close.lua",
+                 "local obj = setmetatable({}, { __close = table.insert })\n"
+                 "rule { id = 'CLOSE', severity = 'error', check = function(a, ctx)\n"
+                 "  local function deep(n)\n"
+                 "    local c <close> = obj\n"
+                 "    if n > 0 then deep(n - 1) return end\n"
+                 "    while true do end\n"
+                 "  end\n"
+                 "  if a.id == 'a1' then deep(19) end\n"
+                 "end }\n"
+                 "rule { id = 'COUNT', severity = 'info', check = function(a, ctx)\n"
+                 "  ctx.report(a, a.id, 'closed ' .. #obj) end }\n");
+    assert_int_equal(irt_count_errors(&fx->log, "CLOSE"), 1);
+    assert_string_equal(subject_of(fx, "COUNT", "closed 0"), "a1");
+}
+
+/* Was a bug (the same review): making memory is charged to the budget, but
+ * only the count hook compared what was spent with the budget, and C
+ * calling C runs no Lua instruction: table.sort calling pcall calling
+ * tostring, which copies a megabyte __name, ran about 60 million steps
+ * against a budget of a million (expected: the budget trips; got: "invalid
+ * order function for sorting"). The allocator trips it now. */
+static void test_sandbox_budget_in_c_calling_c(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 0), ISORULES_OK);
+    assert_limit(fx,
+                 "local obj = setmetatable({}, { __call = tostring, __name = string.rep('n', 1 << 20) }) "
+                 "local t = {} for i = 1, 400 do t[i] = obj end table.sort(t, pcall)",
+                 "instruction budget spent", 2);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -985,6 +1025,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_memory_garbage_is_collected_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_garbage_of_earlier_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_budget_charges_memory_without_memory_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_tripped_run_calls_no_c_function, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_budget_in_c_calling_c, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
