@@ -24,7 +24,7 @@
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-#define SLAB_BYTES (64 * 1024)
+#define SLAB_BYTES ((size_t)64 * 1024)
 
 struct ir_slab {
     struct ir_slab *next;
@@ -84,6 +84,17 @@ static void give(ir_pool *p, void *b, size_t n)
     memcpy(b, &p->free[c], sizeof(void *));
     p->free[c] = b;
     POISON(b, class_bytes(c));
+}
+
+size_t ir_pool_growth(const ir_pool *p, size_t osize, size_t nsize)
+{
+    if (nsize == 0 || nsize > IR_POOL_MAX)
+        return 0;
+    size_t c = class_of(nsize);
+    if ((osize > 0 && osize <= IR_POOL_MAX && class_of(osize) == c) || p->free[c] ||
+        (size_t)(p->end - p->bump) >= class_bytes(c))
+        return 0;
+    return SLAB_BYTES;
 }
 
 void *ir_pool_realloc(ir_pool *p, void *ptr, size_t osize, size_t nsize)

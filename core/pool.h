@@ -35,5 +35,9 @@ void ir_pool_free(ir_pool *p);
  * (osize must be the size it was allocated with). NULL when out of memory,
  * leaving ptr as it was. */
 void *ir_pool_realloc(ir_pool *p, void *ptr, size_t osize, size_t nsize);
+/* The bytes ir_pool_realloc(p, ptr, osize, nsize) would take from the
+ * system for a small block: 0 when its class has a free block, the slab has
+ * room, or the block keeps its class; a slab's size otherwise. */
+size_t ir_pool_growth(const ir_pool *p, size_t osize, size_t nsize);
 
 #endif

@@ -38,18 +38,25 @@ static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lu
  * from a signal handler), so the allocator may call it. */
 static void keep_raising(lua_State *L) { lua_sethook(L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1); }
 
+/* Notes the line of the rule code running, when a limit trips where no
+ * Lua line may run after it (Lua calls no message handler for memory
+ * errors; a trip in C can be caught by a tail-called pcall). getinfo "Sl"
+ * does not allocate. */
+static void note_line(isorules_engine *e)
+{
+    lua_Debug ar;
+    for (int level = 0; e->trip_line == 0 && lua_getstack(e->L, level, &ar); level++)
+        if (lua_getinfo(e->L, "Sl", &ar) && ar.currentline > 0)
+            e->trip_line = ar.currentline;
+}
+
 /* The memory limit of the run is reached. */
 static void trip_memory(isorules_engine *e)
 {
     if (e->tripped || !e->L)
         return;
     e->tripped = TRIP_MEMORY;
-    /* Lua calls no message handler for memory errors: note the line of the
-     * rule code now (getinfo "Sl" does not allocate) */
-    lua_Debug ar;
-    for (int level = 0; e->trip_line == 0 && lua_getstack(e->L, level, &ar); level++)
-        if (lua_getinfo(e->L, "Sl", &ar) && ar.currentline > 0)
-            e->trip_line = ar.currentline;
+    note_line(e);
     keep_raising(e->L);
 }
 
@@ -137,11 +144,15 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     /* the whole state's limit counts what the state takes from the system:
      * the pool's slabs (free blocks of one size class serve no other, so a
      * rule that cycles through sizes grows them past what is alive) and the
-     * large blocks. Past it a rule run ends with the limit's message; the
-     * loader and the model stage fail with "not enough memory". */
-    size_t state_max = (size_t)e->limits[LIM_STATE_MEMORY];
-    size_t big_grow = nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0) : 0;
-    if (nsize > osize && state_max && e->pool.slab_bytes + e->mem_big + big_grow > state_max + slack)
+     * large blocks. Past it a rule run ends with the limit's message. It
+     * bounds rule runs only: a rule that filled the state must not stop
+     * the loader, the model stage and the engine's own work, which the
+     * input limits bound and which free each agency when it is audited (a
+     * review saw a full state end the whole audit on "out of memory"). */
+    size_t state_max = e->in_run ? (size_t)e->limits[LIM_STATE_MEMORY] : 0;
+    size_t state_grow = nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0)
+                                            : ir_pool_growth(&e->pool, osize, nsize);
+    if (nsize > osize && state_max && state_grow && e->pool.slab_bytes + e->mem_big + state_grow > state_max + slack)
         return refuse(e, old, osize, nsize, 1);
     void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
     if (p) {
@@ -166,8 +177,10 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
                     e->tripped = TRIP_CANCEL;
                 else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
                     e->tripped = TRIP_BUDGET;
-                if (e->tripped)
+                if (e->tripped) {
+                    note_line(e);
                     keep_raising(e->L);
+                }
             }
         }
     }
@@ -247,6 +260,7 @@ void ir_pattern_charge(lua_State *L, long steps)
         else
             return;
     }
+    note_line(e);
     keep_raising(L);
     char buf[96];
     luaL_error(L, "%s", trip_message(e, buf, sizeof buf));
@@ -321,6 +335,12 @@ static int l_msgh(lua_State *L)
     return 1;
 }
 
+static int push_message(lua_State *L)
+{
+    lua_pushstring(L, lua_touserdata(L, 1));
+    return 1;
+}
+
 int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
 {
     lua_State *L = e->L;
@@ -368,7 +388,14 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     if (status != LUA_OK && e->tripped) {
         char buf[96];
         lua_pop(L, 1);
-        lua_pushstring(L, trip_message(e, buf, sizeof buf));
+        /* the state may be past its limit: making the message must not
+         * raise here, outside any pcall (a review saw the whole audit end
+         * on "out of memory"); failing, Lua's own "not enough memory" is
+         * left, which takes nothing */
+        lua_pushcfunction(L, push_message);
+        trip_message(e, buf, sizeof buf);
+        lua_pushlightuserdata(L, buf);
+        lua_pcall(L, 1, 1, 0);
     } else if (status == LUA_ERRMEM) {
         lua_pop(L, 1);
         lua_pushliteral(L, "not enough memory");

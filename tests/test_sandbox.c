@@ -430,6 +430,31 @@ static void test_sandbox_state_memory(void **state)
     assert_ok_ran(fx);
 }
 
+/* Was a bug (a fourth review): once a rule had filled the state to its
+ * limit, the loader could not load the next agency and the whole audit
+ * ended on "out of memory" (expected: the rule's error, then a2 audited by
+ * the other rule; got: isorules_run failed). state-memory bounds rule runs
+ * only. */
+static void test_sandbox_state_memory_full_audit_goes_on(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "state-memory", 16 << 20), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 0), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "instructions", 0), ISORULES_OK);
+    load_and_run(fx, "fill.lua",
+                 "local keep = {}\n"
+                 "rule { id = 'FILL', severity = 'error', check = function(a, ctx)\n"
+                 "  local i = #keep\n"
+                 "  while true do i = i + 1; keep[i] = { i } end\n"
+                 "end }\n"
+                 "rule { id = 'OK', severity = 'info', check = function(a, ctx)\n"
+                 "  ctx.report(a, a.id, 'alive') end }\n");
+    assert_int_equal(irt_count_errors(&fx->log, "FILL"), 2);
+    assert_non_null(strstr(error_at(fx, "FILL", 1)->message, "memory limit of the whole state reached"));
+    assert_int_equal(error_at(fx, "FILL", 1)->line, 4);
+    assert_ok_ran(fx);
+}
+
 /* Free blocks of one size class serve no other: a rule that makes and drops
  * strings of one size, then of the next, keeps little alive but makes the
  * pool take slabs for every class. The state's limit counts what the state
@@ -1022,6 +1047,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_memory_limit_message, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_state_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_state_memory_size_classes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_state_memory_full_audit_goes_on, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_garbage_is_collected_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_garbage_of_earlier_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_budget_charges_memory_without_memory_limit, setup, teardown),
