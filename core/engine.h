@@ -290,6 +290,9 @@ ir_rule *ir_rule_get(isorules_engine *e, const char *id);
 /* The metatable field that marks the read-only tables of the final pass
  * (keep.c), which the sandbox's rawset refuses. */
 #define IR_READONLY "__isorules_readonly"
+/* Whether the value at idx is the __len of a view or a read-only proxy
+ * (keep.c), which answers the table's length and runs no rule code. */
+int ir_keep_own_len(lua_State *L, int idx);
 
 /* keep.c: a kept value as bytes (in a worker), taken in by the engine (0,
  * or -1 when out of memory), and read back in the final pass through the

@@ -975,3 +975,9 @@ void ir_keep_end(lua_State *L)
     lua_pushnil(L);
     lua_setfield(L, LUA_REGISTRYINDEX, KEPT_POS);
 }
+
+int ir_keep_own_len(lua_State *L, int idx)
+{
+    lua_CFunction f = lua_tocfunction(L, idx);
+    return f && (f == l_ro_len || f == l_view_len);
+}

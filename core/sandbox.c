@@ -569,9 +569,33 @@ static int l_xpcall(lua_State *L)
  * string.unpack push one per byte or item). */
 enum { CH_PLAIN, CH_REP, CH_MOVE, CH_SHIFT, CH_RANGE, CH_SORT };
 
+/* Argument i as the library reads it (luaL_checkinteger takes integral
+ * floats and numeric strings too: "9e18" must be charged as such), or def. */
 static long long arg_int(lua_State *L, int i, long long def)
 {
-    return lua_isinteger(L, i) ? (long long)lua_tointeger(L, i) : def;
+    int ok = 0;
+    lua_Integer v = lua_tointegerx(L, i, &ok);
+    return ok ? (long long)v : def;
+}
+
+/* The length a table library function will use (luaL_len, which calls
+ * __len), which the charge must know before the call: a rule's __len could
+ * answer one thing here and another to the function (a review ran
+ * table.insert on a __len of 2^60), so tables with one are refused; the
+ * final pass's views and proxies, whose __len is the engine's, are not. */
+static long long table_len(lua_State *L, int i)
+{
+    if (lua_type(L, i) != LUA_TTABLE)
+        return 0;
+    if (luaL_getmetafield(L, i, "__len") != LUA_TNIL) {
+        int own = ir_keep_own_len(L, -1);
+        lua_pop(L, 1);
+        if (!own)
+            luaL_error(L, "a table with __len cannot be given to the table library here (its length "
+                          "could not be charged to the budget)");
+        return (long long)luaL_len(L, i);
+    }
+    return (long long)lua_rawlen(L, i);
 }
 
 /* The steps of a call of kind `kind` with the arguments on the stack, beyond
@@ -594,16 +618,16 @@ static long long loop_steps(lua_State *L, int kind)
         steps = arg_int(L, 3, 0) - arg_int(L, 2, 0);
         break;
     case CH_SHIFT: /* table.insert / table.remove move the elements after the position */
-        steps = lua_type(L, 1) == LUA_TTABLE ? (long long)lua_rawlen(L, 1) : 0;
+        steps = table_len(L, 1);
         break;
     case CH_RANGE: { /* table.concat(t, sep, i, j), table.unpack(t, i, j) */
         int first = lua_type(L, 2) == LUA_TSTRING ? 3 : 2;
-        long long len = lua_type(L, 1) == LUA_TTABLE ? (long long)lua_rawlen(L, 1) : 0;
+        long long len = table_len(L, 1);
         steps = arg_int(L, first + 1, len) - arg_int(L, first, 1);
         break;
     }
     case CH_SORT: { /* comparisons of a sort with no Lua comparator */
-        long long len = lua_type(L, 1) == LUA_TTABLE ? (long long)lua_rawlen(L, 1) : 0;
+        long long len = table_len(L, 1);
         for (long long k = len; k > 1; k >>= 1)
             steps += len;
         break;

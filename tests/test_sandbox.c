@@ -589,6 +589,27 @@ static void test_sandbox_budget_in_c_calling_c(void **state)
                  "instruction budget spent", 2);
 }
 
+/* Were bugs (a fourth review): the table and string functions' loops were
+ * charged from integer arguments only, and from raw lengths, but the
+ * library reads integral floats and numeric strings as counts, and lengths
+ * through __len: string.rep of an empty string "9e18" times and table.move
+ * over 1e15 ran for ever, and so did table.insert on a __len of 2^60. */
+static void test_sandbox_charge_counts_as_the_library_reads_them(void **state)
+{
+    assert_limit(*state, "string.rep('', '9000000000000000000')", "instruction budget spent", 2);
+}
+
+static void test_sandbox_charge_float_range(void **state)
+{
+    assert_limit(*state, "table.move({}, 1, 1e15, 2)", "instruction budget spent", 2);
+}
+
+static void test_sandbox_table_with_len_refused(void **state)
+{
+    assert_limit(*state, "table.insert(setmetatable({}, { __len = function() return 1 << 60 end }), 1, 0)",
+                 "a table with __len cannot be given to the table library", 2);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -1053,6 +1074,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_budget_charges_memory_without_memory_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_tripped_run_calls_no_c_function, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_budget_in_c_calling_c, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_charge_counts_as_the_library_reads_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_charge_float_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_table_with_len_refused, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
