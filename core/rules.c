@@ -180,6 +180,31 @@ static void rule_drop(lua_State *L, ir_rule *r)
     luaL_unref(L, LUA_REGISTRYINDEX, r->ctx_ref);
 }
 
+/* Replaces the rule table at 1 with a plain copy of its fields, each read
+ * once (title and explain pairs too): read later through a metamethod, a
+ * field could raise after the texts were copied out of Lua, and leak them
+ * (a review leaked 2 MB a call, past every limit). */
+static void snapshot_rule(lua_State *L)
+{
+    static const char *const fields[] = {"id",    "severity", "scope", "title", "explain",
+                                         "basis", "tags",     "check", "keep",  NULL};
+    lua_createtable(L, 0, 9);
+    for (int i = 0; fields[i]; i++) {
+        int pair = lua_getfield(L, 1, fields[i]) == LUA_TTABLE &&
+                   (strcmp(fields[i], "title") == 0 || strcmp(fields[i], "explain") == 0);
+        if (pair) {
+            lua_createtable(L, 0, 2);
+            lua_getfield(L, -2, "vi");
+            lua_setfield(L, -2, "vi");
+            lua_getfield(L, -2, "en");
+            lua_setfield(L, -2, "en");
+            lua_remove(L, -2);
+        }
+        lua_setfield(L, -2, fields[i]);
+    }
+    lua_replace(L, 1);
+}
+
 static const char *const scope_names[] = {"agency", "plan", "model", "format", NULL};
 static const char *const severity_names[] = {"info", "warning", "error", NULL};
 
@@ -191,6 +216,7 @@ static int l_rule(lua_State *L)
         return luaL_error(L, "rule{} may only be called while its file loads, not from a rule");
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
+    snapshot_rule(L);
     if (lua_getfield(L, 1, "id") != LUA_TSTRING || !valid_id(lua_tostring(L, -1)))
         return luaL_error(L, "rule needs an id of letters, digits, '_', '-' or '.'");
     const char *id = lua_tostring(L, -1);
@@ -220,10 +246,11 @@ static int l_rule(lua_State *L)
     if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
         line = ar.currentline;
 
-    char *tvi, *ten, *evi, *een, *tags;
+    /* the tags first: their buffer may raise (memory), nothing after them
+     * does (check_text_fields checked the types, and the table is plain) */
+    char *tvi, *ten, *evi, *een, *tags = get_tags(L, 1);
     get_bilingual(L, 1, "title", &tvi, &ten);
     get_bilingual(L, 1, "explain", &evi, &een);
-    tags = get_tags(L, 1);
     lua_getfield(L, 1, "basis");
     const char *basis = lua_tostring(L, -1);
 

@@ -610,6 +610,24 @@ static void test_sandbox_table_with_len_refused(void **state)
                  "a table with __len cannot be given to the table library", 2);
 }
 
+/* Was a bug (a fourth review): rule{} read the fields of its table through
+ * metamethods after it had copied the title out of Lua, so an __index that
+ * raised on the second read of explain leaked the copies, 2 MB a call past
+ * every limit. LeakSanitizer, which make check runs, reports the leak. */
+static void test_sandbox_rule_table_read_once(void **state)
+{
+    fixture *fx = *state;
+    load_and_run(fx, "leak.lua",
+                 "local n = 0\n"
+                 "local t = setmetatable({ id = 'LEAK', severity = 'error', title = 'a title',\n"
+                 "  check = function() end }, { __index = function(t, k)\n"
+                 "    if k == 'explain' then n = n + 1; if n == 2 then error('no') end end end })\n"
+                 "pcall(rule, t)\n"
+                 "rule { id = 'OK', severity = 'info', check = function(a, ctx)\n"
+                 "  ctx.report(a, a.id, 'alive') end }\n");
+    assert_ok_ran(fx);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -1077,6 +1095,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_charge_counts_as_the_library_reads_them, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_charge_float_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_table_with_len_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_rule_table_read_once, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
