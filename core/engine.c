@@ -29,6 +29,7 @@ static const struct {
     {"documents", 100000, "YAML documents per file"},
     {"nodes", 10000000, "YAML nodes (scalars, collections, aliases) per file"},
     {"state-memory", 1LL << 30, "bytes of the whole Lua state: model, registers, what rules keep"},
+    {"time", 10000, "milliseconds a rule run may take (one instruction can compare long strings)"},
 };
 
 /* ---- small things ---- */

@@ -20,6 +20,7 @@ enum {
     LIM_DOCUMENTS,
     LIM_NODES,
     LIM_STATE_MEMORY,
+    LIM_TIME,
     LIM_COUNT
 };
 
@@ -30,7 +31,7 @@ enum { SCOPE_AGENCY, SCOPE_PLAN, SCOPE_MODEL, SCOPE_FORMAT };
 #define MAX_MESSAGE 4096
 enum { LANG_EN, LANG_VI };
 /* why a rule run was stopped from outside the rule (the hook keeps raising) */
-enum { TRIP_NONE, TRIP_BUDGET, TRIP_MEMORY, TRIP_CANCEL };
+enum { TRIP_NONE, TRIP_BUDGET, TRIP_MEMORY, TRIP_CANCEL, TRIP_TIME };
 
 typedef struct ir_rule {
     isorules_rule_info info; /* strings owned (malloc) */
@@ -169,6 +170,7 @@ struct isorules_engine {
     long long spent;
     int run_findings; /* findings of the running rule run */
     int tripped;
+    long long run_began_ms; /* the clock (ir_clock_ms) when the run began */
     int trip_line;
     atomic_int cancel;
     int running;

@@ -8,6 +8,7 @@
  * swallow it (Redis's scripting does the same). */
 #include <limits.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,11 +201,32 @@ static const char *trip_message(isorules_engine *e, char *buf, size_t n)
         else
             snprintf(buf, n, "memory limit reached (%lld bytes)", e->limits[LIM_MEMORY]);
         break;
+    case TRIP_TIME:
+        snprintf(buf, n, "time limit reached (%lld ms)", e->limits[LIM_TIME]);
+        break;
     default:
         snprintf(buf, n, "cancelled");
         break;
     }
     return buf;
+}
+
+/* A monotonic clock in milliseconds (vDSO: a few tens of nanoseconds). */
+static long long clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The instruction budget counts instructions, but one instruction can take
+ * long: == and < on two long strings that differ at the end compare them
+ * whole inside the VM, where nothing can charge it (a review timed 0.5
+ * million such instructions at 368 s). The time limit is a backstop of
+ * wall time, checked each time the count hook fires. */
+static int over_time(isorules_engine *e)
+{
+    return e->limits[LIM_TIME] && clock_ms() - e->run_began_ms > e->limits[LIM_TIME];
 }
 
 static void hook(lua_State *L, lua_Debug *ar)
@@ -219,6 +241,8 @@ static void hook(lua_State *L, lua_Debug *ar)
             e->tripped = TRIP_CANCEL;
         else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
             e->tripped = TRIP_BUDGET;
+        else if (over_time(e))
+            e->tripped = TRIP_TIME;
         else
             return;
     }
@@ -348,6 +372,7 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     lua_pushcfunction(L, l_msgh);
     lua_insert(L, base);
     e->spent = 0;
+    e->run_began_ms = e->limits[LIM_TIME] ? clock_ms() : 0;
     e->run_findings = 0;
     e->tripped = 0;
     e->trip_line = 0;

@@ -628,6 +628,22 @@ static void test_sandbox_rule_table_read_once(void **state)
     assert_ok_ran(fx);
 }
 
+/* The time limit, a backstop (a fourth review): == and < compare two long
+ * strings whole within one instruction, which nothing can charge, so a
+ * loop of such comparisons ran for hours within its budget. With no
+ * instruction budget here, only the time limit can end this rule. */
+static void test_sandbox_time_limit(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(isorules_set_limit(fx->e, "instructions", 0), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 0), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "time", 200), ISORULES_OK);
+    assert_limit(fx,
+                 "local a = string.rep('x', 1 << 22) .. 'a' local b = string.rep('x', 1 << 22) .. 'b' "
+                 "local n = 0 while true do if a == b or a > b then n = n + 1 end end",
+                 "time limit reached (200 ms)", 2);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -1096,6 +1112,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_charge_float_range, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_table_with_len_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_rule_table_read_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_time_limit, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),

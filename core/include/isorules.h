@@ -169,6 +169,8 @@ ISORULES_API const char *isorules_as_of(isorules_engine *e);
  *   scalar        bytes per YAML scalar                  1048576
  *   documents     YAML documents per file                 100000
  *   nodes         YAML nodes per file                   10000000
+ *   state-memory  bytes of the whole Lua state        1073741824
+ *   time          milliseconds a rule run may take        10000
  * A value of 0 means no limit. Returns ISORULES_MISUSE for an unknown name
  * or a negative value. */
 ISORULES_API int isorules_set_limit(isorules_engine *e, const char *name, long long value);
