@@ -479,6 +479,32 @@ static ir_audited *audited_add(isorules_engine *e, ir_file *f)
 
 /* Runs each selected model rule's keep on the agency and keeps what it
  * returns as bytes (ir_keep_save), one buffer per keep rule in rule order. */
+/* What keep functions return lives outside the Lua state, to the end of
+ * the audit: a value bigger than a run's memory limit, or one that takes
+ * the engine's kept bytes past the state's limit, is dropped with an errors
+ * entry for the rule (a review's rule kept 40 MB an agency, past every
+ * limit). */
+static void keep_bounded(isorules_engine *e, const ir_rule *r, ir_buf *b)
+{
+    long long mem = e->limits[LIM_MEMORY], state = e->limits[LIM_STATE_MEMORY];
+    int too_big = mem && b->n > (unsigned long long)mem;
+    int too_many = state && e->kept_total + b->n > (unsigned long long)state;
+    if (!too_big && !too_many) {
+        e->kept_total += b->n;
+        return;
+    }
+    char msg[128];
+    if (too_big)
+        snprintf(msg, sizeof msg, "memory limit reached (%lld bytes): the value keep returned", mem);
+    else
+        snprintf(msg, sizeof msg,
+                 "memory limit of the whole state reached (state-memory %lld bytes): the values keep returned",
+                 state);
+    ir_error_emit(e, r->info.id, r->info.file, r->info.line, 0, ir_file_name(e, e->cur_file), e->cur_line,
+                  e->cur_col, msg);
+    ir_buf_free(b);
+}
+
 static void run_keeps(isorules_engine *e, ir_audited *au, int doc)
 {
     lua_State *L = e->L;
@@ -499,6 +525,7 @@ static void run_keeps(isorules_engine *e, ir_audited *au, int doc)
             if (!lua_isnil(L, -1))
                 ir_keep_save(e, &au->kept[k], -1);
             lua_pop(L, 1);
+            keep_bounded(e, r, &au->kept[k]);
         }
         k++;
     }

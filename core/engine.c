@@ -453,6 +453,7 @@ void ir_run_free(isorules_engine *e)
     e->kept = NULL;
     e->nkept = e->capkept = 0;
     ir_arena_free(&e->kept_bytes);
+    e->kept_total = 0;
     ir_pos_clear(&e->reg);
     ir_pos_clear(&e->unit);
     if (e->L) {

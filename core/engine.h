@@ -230,6 +230,7 @@ struct isorules_engine {
     size_t nidslots, nowners; /* a power of two, or 0; ids in it */
     size_t max_id;      /* the length of the longest id in it */
     ir_arena kept_bytes; /* what keep functions returned, in agency order */
+    unsigned long long kept_total; /* bytes this engine's keeps returned (keep_bounded) */
     ir_keptref *kept;
     size_t nkept, capkept;
     ir_findings *sink;  /* where findings go now */

@@ -822,6 +822,48 @@ static void test_rules_keep_values(void **state)
     }
 }
 
+/* Was a bug (a fifth review): what keep returns lives outside the Lua state
+ * to the end of the audit, and nothing bounded it: a rule kept 40 MB an
+ * agency past state-memory. A value bigger than a run's memory limit is
+ * dropped with an errors entry for the rule; so are values that take the
+ * engine's kept bytes past state-memory. */
+static void test_rules_keep_bounded(void **state)
+{
+    fixture *fx = *state;
+    load_ok(fx, "kb.lua",
+            "local big = {} for i = 1, 4 do big[i] = ('z'):rep(1200000) .. i end\n"
+            "rule { id = 'KB', severity = 'info', scope = 'model',\n"
+            "  keep = function(a, ctx)\n"
+            "    if a.id == 'big' then return big end\n"
+            "    local t = {} for i = 1, 5 do t[i] = ('y'):rep(150000) .. a.id .. i end\n"
+            "    return t\n"
+            "  end,\n"
+            "  check = function(index, ctx)\n"
+            "    local n = 0 for _ in pairs(ctx.kept) do n = n + 1 end\n"
+            "    ctx.report(nil, tostring(n), 'kept values')\n"
+            "  end }\n");
+    /* after the load, which made the 4.8 MB that keep returns for big */
+    assert_int_equal(isorules_set_limit(fx->e, "memory", 4 << 20), ISORULES_OK);
+    assert_int_equal(isorules_set_limit(fx->e, "state-memory", 8 << 20), ISORULES_OK);
+    assert_int_equal(isorules_select(fx->e, "KB", NULL), ISORULES_OK);
+    char name[32], text[64];
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof name, "a%02d.yaml", i);
+        snprintf(text, sizeof text, "kind: agency\nid: a%02d\n", i);
+        assert_int_equal(irt_input(fx->e, name, text), ISORULES_OK);
+    }
+    assert_int_equal(irt_input(fx->e, "big.yaml", "kind: agency\nid: big\n"), ISORULES_OK);
+    assert_int_equal(isorules_run(fx->e), ISORULES_OK);
+    /* of the 20 (750 KB each), 11 fit in 8 MiB; big is too big alone */
+    assert_int_equal(fx->log.ne, 10);
+    for (size_t i = 0; i < 9; i++)
+        assert_non_null(strstr(fx->log.err[i].message, "memory limit of the whole state reached"));
+    assert_non_null(strstr(fx->log.err[9].message, "memory limit reached (4194304 bytes): the value keep returned"));
+    assert_string_equal(fx->log.err[9].input_file, "big.yaml");
+    assert_int_equal(fx->log.nf, 1);
+    assert_string_equal(fx->log.f[0].subject, "22"); /* pairs gives each by index and by id */
+}
+
 static const char views_rules[] =
     "rule { id = 'VW', severity = 'info', scope = 'model',\n"
     "  keep = function(a, ctx)\n"
@@ -1178,6 +1220,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules_model_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_scope_workers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_keep_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_keep_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_model_views, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_removed_tables_leave_no_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_index_words, setup, teardown),

@@ -644,6 +644,16 @@ static void test_sandbox_time_limit(void **state)
                  "time limit reached (200 ms)", 2);
 }
 
+/* Was a bug (a fifth review): a sort with no comparator was charged per
+ * comparison, but each compares two strings whole: 3,000 copies of an 8 MB
+ * string sorted for 6 s within the budget. A comparison now costs a step
+ * per 64 bytes of the longest string. */
+static void test_sandbox_sort_long_strings(void **state)
+{
+    assert_limit(*state, "local s = string.rep('a', 1 << 20) local t = {} for i = 1, 300 do t[i] = s end table.sort(t)",
+                 "instruction budget spent", 2);
+}
+
 /* Was a bug: a memory limit reached outside any pcall gives an errors entry
        * with line 0: Lua does not call the message handler for LUA_ERRMEM, so
        * trip_line stays 0 and "not enough memory" carries no position
@@ -1113,6 +1123,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sandbox_table_with_len_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_rule_table_read_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_time_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_sort_long_strings, setup, teardown),
 /* Was a bug: memory errors have line 0, see above */
         cmocka_unit_test_setup_teardown(test_sandbox_memory_error_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_memory_tables_error_line, setup, teardown),
