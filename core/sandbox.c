@@ -151,10 +151,12 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
      * input limits bound and which free each agency when it is audited (a
      * review saw a full state end the whole audit on "out of memory"). */
     size_t state_max = e->in_run ? (size_t)e->limits[LIM_STATE_MEMORY] : 0;
-    size_t state_grow = nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0)
-                                            : ir_pool_growth(&e->pool, osize, nsize);
-    if (nsize > osize && state_max && state_grow && e->pool.slab_bytes + e->mem_big + state_grow > state_max + slack)
-        return refuse(e, old, osize, nsize, 1);
+    if (nsize > osize && state_max) {
+        size_t grow = nsize > IR_POOL_MAX ? nsize - (osize > IR_POOL_MAX ? osize : 0)
+                                          : ir_pool_growth(&e->pool, osize, nsize);
+        if (grow && e->pool.slab_bytes + e->mem_big + grow > state_max + slack)
+            return refuse(e, old, osize, nsize, 1);
+    }
     void *p = ir_pool_realloc(&e->pool, ptr, osize, nsize);
     if (p) {
         if (osize > IR_POOL_MAX)
