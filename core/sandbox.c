@@ -39,6 +39,41 @@ static isorules_engine *engine_of(lua_State *L) { return *(isorules_engine **)lu
  * from a signal handler), so the allocator may call it. */
 static void keep_raising(lua_State *L) { lua_sethook(L, hook, LUA_MASKCALL | LUA_MASKLINE | LUA_MASKCOUNT, 1); }
 
+/* A monotonic clock in milliseconds (vDSO: a few tens of nanoseconds). */
+static long long clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The instruction budget counts instructions, but one instruction can take
+ * long: == and < on two long strings that differ at the end compare them
+ * whole inside the VM, where nothing can charge it (a review timed 0.5
+ * million such instructions at 368 s). The time limit is a backstop of
+ * wall time, checked each time the count hook fires. */
+static int over_time(isorules_engine *e)
+{
+    return e->limits[LIM_TIME] && clock_ms() - e->run_began_ms > e->limits[LIM_TIME];
+}
+
+/* Trips the run when it is cancelled, has spent its budget or, when the
+ * caller reads the clock, is past its time: the checks of the hook and of
+ * the C code that charges the budget where no hook fires. Returns whether
+ * the run is tripped. */
+static int limit_reached(isorules_engine *e, int clock)
+{
+    if (!e->tripped) {
+        if (atomic_load(&e->cancel))
+            e->tripped = TRIP_CANCEL;
+        else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
+            e->tripped = TRIP_BUDGET;
+        else if (clock && over_time(e))
+            e->tripped = TRIP_TIME;
+    }
+    return e->tripped != 0;
+}
+
 /* Notes the line of the rule code running, when a limit trips where no
  * Lua line may run after it (Lua calls no message handler for memory
  * errors; a trip in C can be caught by a tail-called pcall). getinfo "Sl"
@@ -175,15 +210,9 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
             /* C calling C (table.sort calling pcall calling tostring) runs
              * no Lua instruction, so no count hook sees this: trip here,
              * and the hook raises at the next call */
-            if (!e->tripped) {
-                if (atomic_load(&e->cancel))
-                    e->tripped = TRIP_CANCEL;
-                else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
-                    e->tripped = TRIP_BUDGET;
-                if (e->tripped) {
-                    note_line(e);
-                    keep_raising(e->L);
-                }
+            if (!e->tripped && limit_reached(e, 0)) {
+                note_line(e);
+                keep_raising(e->L);
             }
         }
     }
@@ -213,24 +242,6 @@ static const char *trip_message(isorules_engine *e, char *buf, size_t n)
     return buf;
 }
 
-/* A monotonic clock in milliseconds (vDSO: a few tens of nanoseconds). */
-static long long clock_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The instruction budget counts instructions, but one instruction can take
- * long: == and < on two long strings that differ at the end compare them
- * whole inside the VM, where nothing can charge it (a review timed 0.5
- * million such instructions at 368 s). The time limit is a backstop of
- * wall time, checked each time the count hook fires. */
-static int over_time(isorules_engine *e)
-{
-    return e->limits[LIM_TIME] && clock_ms() - e->run_began_ms > e->limits[LIM_TIME];
-}
-
 static void hook(lua_State *L, lua_Debug *ar)
 {
     isorules_engine *e = engine_of(L);
@@ -239,13 +250,7 @@ static void hook(lua_State *L, lua_Debug *ar)
         if (ar->event != LUA_HOOKCOUNT)
             return;
         spend(e, HOOK_STEP);
-        if (atomic_load(&e->cancel))
-            e->tripped = TRIP_CANCEL;
-        else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
-            e->tripped = TRIP_BUDGET;
-        else if (over_time(e))
-            e->tripped = TRIP_TIME;
-        else
+        if (!limit_reached(e, 1))
             return;
     }
     if (ar->event == LUA_HOOKCALL || ar->event == LUA_HOOKTAILCALL) {
@@ -278,16 +283,8 @@ void ir_pattern_charge(lua_State *L, long steps)
     isorules_engine *e = engine_of(L);
     e->refused = 0;
     spend(e, steps);
-    if (!e->tripped) {
-        if (atomic_load(&e->cancel))
-            e->tripped = TRIP_CANCEL;
-        else if (e->limits[LIM_INSTRUCTIONS] && e->spent > e->limits[LIM_INSTRUCTIONS])
-            e->tripped = TRIP_BUDGET;
-        else if (steps >= HOOK_STEP && over_time(e)) /* big C work; the hook sees the rest */
-            e->tripped = TRIP_TIME;
-        else
-            return;
-    }
+    if (!limit_reached(e, steps >= HOOK_STEP)) /* the clock for big C work; the hook sees the rest */
+        return;
     note_line(e);
     keep_raising(L);
     char buf[96];
