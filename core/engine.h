@@ -170,7 +170,7 @@ struct isorules_engine {
     long long spent;
     int run_findings; /* findings of the running rule run */
     int tripped;
-    long long run_began_ms; /* the clock (ir_clock_ms) when the run began */
+    long long run_began_ms; /* the clock (sandbox.c, clock_ms) when the run began */
     int trip_line;
     atomic_int cancel;
     int running;

@@ -107,8 +107,8 @@ static void trip_memory(isorules_engine *e)
  * refusal while tripped. Returns NULL. */
 static void *refuse(isorules_engine *e, uintptr_t ptr, size_t osize, size_t nsize, int state_limit)
 {
-    e->refused = 0;
-    if (e->tripped || !e->in_run)
+    e->refused = 0; /* the limits hold in rule runs only (mem_ceiling, state_max) */
+    if (e->tripped)
         return NULL;
     e->refused_line = e->trip_line; /* the message handler may have set it */
     if (state_limit)
@@ -132,7 +132,7 @@ static void refused_again(isorules_engine *e, uintptr_t ptr, size_t osize, size_
 {
     int same = ptr == e->refused_ptr && osize == e->refused_osize && nsize == e->refused_nsize;
     e->refused = 0;
-    if (!same || e->tripped != TRIP_MEMORY || !e->in_run)
+    if (!same || e->tripped != TRIP_MEMORY)
         return;
     /* what is in use against what is allowed, less an eighth */
     size_t use = e->mem_used, max = e->mem_ceiling, spare = (size_t)e->limits[LIM_MEMORY] / 8;
@@ -312,13 +312,13 @@ int ir_sandbox_reserve(lua_State *L, size_t n)
         return 0;
     /* garbage does not count: collect it before refusing (as l_alloc lets
      * Lua do), charging the collection to the budget as refused_again does */
-    for (int tries = 0; e->mem_used > e->mem_ceiling || n > e->mem_ceiling - e->mem_used; tries++) {
-        if (tries) {
+    if (e->mem_used > e->mem_ceiling || n > e->mem_ceiling - e->mem_used) {
+        spend(e, (long long)(e->mem_used >> 6));
+        lua_gc(L, LUA_GCCOLLECT);
+        if (e->mem_used > e->mem_ceiling || n > e->mem_ceiling - e->mem_used) {
             trip_memory(e);
             return -1;
         }
-        spend(e, (long long)(e->mem_used >> 6));
-        lua_gc(L, LUA_GCCOLLECT);
     }
     e->mem_ceiling -= n;
     return 0;
@@ -396,7 +396,6 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     }
     e->mem_ceiling = limit ? e->mem_used + limit : 0;
     e->state_bound = 0;
-    e->refused = 0;
     e->in_run = 1;
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
     int status = lua_pcall(L, nargs, nresults, base);
@@ -405,15 +404,14 @@ int ir_sandbox_call(isorules_engine *e, int nargs, int nresults)
     e->mem_ceiling = 0;
     e->in_run = 0;
     lua_remove(L, base);
-    if (status == LUA_OK && e->tripped) {
-        /* tripped, but no Lua line ran after it: `return pcall(f)` */
-        lua_settop(L, base - 1);
-        lua_pushnil(L);
-        status = LUA_ERRRUN;
-    }
-    if (status != LUA_OK && e->tripped) {
+    if (e->tripped) {
         char buf[96];
-        lua_pop(L, 1);
+        if (status == LUA_OK) { /* no Lua line ran after the trip: `return pcall(f)` */
+            lua_settop(L, base - 1);
+            status = LUA_ERRRUN;
+        } else {
+            lua_pop(L, 1);
+        }
         /* the state may be past its limit: making the message must not
          * raise here, outside any pcall (a review saw the whole audit end
          * on "out of memory"); failing, Lua's own "not enough memory" is
@@ -666,9 +664,10 @@ static long long loop_steps(lua_State *L, int kind)
             lua_pop(L, 1);
         }
         long long each = 1 + (long long)(longest >> 6);
+        long long round = len > LLONG_MAX / each ? LLONG_MAX : len * each; /* n comparisons */
         steps = len;
         for (long long k = len; k > 1; k >>= 1)
-            steps = len > LLONG_MAX / each || steps > LLONG_MAX - len * each ? LLONG_MAX : steps + len * each;
+            steps = steps > LLONG_MAX - round ? LLONG_MAX : steps + round;
         break;
     }
     }
